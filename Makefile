@@ -1,0 +1,40 @@
+# Two commands for a newcomer: `make site` builds the bundled site into _site/, `make test` runs the
+# tests. Both create the virtual environment in .venv/ first; nothing else needs installing by hand.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help venv site test lint check clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+# Reinstall whenever the package metadata changes.
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "site_builder needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+venv: $(STAMP) ## Create .venv/ and install site-builder with its test tools
+
+site: $(STAMP) ## Build the bundled site into _site/
+	$(BIN)/site-builder build
+
+check: $(STAMP) ## Validate content/ and report papers left in the catch-all topic
+	$(BIN)/site-builder check
+
+test: $(STAMP) ## Run the test suite
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## Run ruff and mypy
+	$(BIN)/ruff check site_builder tests
+	$(BIN)/ruff format --check site_builder tests
+	$(BIN)/mypy
+
+clean: ## Remove the built site, caches and the virtual environment
+	rm -rf _site .cache $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,30 @@
+"""`site-builder check`: validate the content without building, and report what needs a look."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .config import SiteConfig
+from .pipeline import load_catalog
+
+__all__ = ["CheckReport", "check"]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    papers: int
+    topics: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def check(config: SiteConfig) -> CheckReport:
+    """Load and enrich everything a build would (raising its errors), then list warnings."""
+    catalog = load_catalog(config)
+    catch_all = config.catch_all
+    warnings = [
+        f"{item.paper.path}: {item.paper.id}: matches no topic, filed under "
+        f"{catch_all.name!r}; add keywords to topics.yaml or pin topics in the file"
+        for item in catalog.papers
+        if catch_all.slug in item.topics
+    ]
+    return CheckReport(papers=len(catalog.papers), topics=len(catalog.topics), warnings=warnings)

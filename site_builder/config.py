@@ -1,0 +1,297 @@
+"""site.yaml and content/topics.yaml, validated into a frozen `SiteConfig`.
+
+Every problem in a file is collected before anything is raised, so a user fixes them in one pass.
+Unknown keys are errors too: a misspelt setting must not silently fall back to its default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigError, SiteError, raise_collected
+from .yamlload import YamlMapping, load_mapping
+
+__all__ = ["CONFIG_FILE", "SiteConfig", "TopicRule", "find_site_dir", "load_config"]
+
+CONFIG_FILE = "site.yaml"
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TopicRule:
+    """One topic of topics.yaml and the rule that assigns papers to it."""
+
+    slug: str
+    """URL-safe name, also what a paper's front matter pins (`topics: [slug]`)."""
+    name: str
+    """Human name shown on pages."""
+    description: str = ""
+    """One or two sentences shown on the topic's page."""
+    keywords: tuple[str, ...] = ()
+    """Phrases matched case-insensitively on word boundaries; a trailing `*` matches any ending."""
+    min_abstract_hits: int = 2
+    """Keyword occurrences an abstract needs when the title matches none."""
+    catch_all: bool = False
+    """The topic of papers that match no other topic; `check` reports them."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteConfig:
+    """Everything a build needs to know besides the papers."""
+
+    root: Path
+    """The site folder: the one holding site.yaml."""
+    title: str
+    description: str
+    base_url: str
+    """Absolute URL the site is served from, ending in `/`; used only for absolute links
+    (canonical links, feeds, sitemap). Internal links are relative."""
+    language: str = "en"
+    content_dir: Path
+    output_dir: Path
+    page_size: int = 30
+    """Papers per page on the home page and topic pages."""
+    feed_items: int = 50
+    """Papers in the trending feeds."""
+    topics: tuple[TopicRule, ...] = field(default=())
+
+    @property
+    def papers_dir(self) -> Path:
+        return self.content_dir / "papers"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def static_dir(self) -> Path:
+        return self.root / "static"
+
+    @property
+    def catch_all(self) -> TopicRule:
+        return next(rule for rule in self.topics if rule.catch_all)
+
+    def topic(self, slug: str) -> TopicRule | None:
+        return next((rule for rule in self.topics if rule.slug == slug), None)
+
+
+def find_site_dir(start: Path) -> Path:
+    """The folder holding site.yaml: `start` itself or its nearest parent."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file():
+            return folder
+    raise ConfigError(
+        f"no {CONFIG_FILE} here or in any parent folder; "
+        "run inside a site folder or pass --site DIR",
+        path=start,
+    )
+
+
+class _Problems:
+    """Collects problems of one file and raises them together."""
+
+    def __init__(self, path: Path, doc: YamlMapping) -> None:
+        self.path = path
+        self.doc = doc
+        self.items: list[SiteError] = []
+
+    def add(self, key: str, message: str) -> None:
+        self.items.append(
+            ConfigError(message, path=self.path, line=self.doc.line(key, 1), field=key)
+        )
+
+    def raise_if_any(self) -> None:
+        raise_collected(list(self.items))
+
+
+def _read(path: Path, what: str) -> YamlMapping:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{what} not found", path=path) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 text ({exc.reason})", path=path) from None
+    return load_mapping(text, path=path, error=ConfigError, what=what)
+
+
+def _take(
+    data: dict[str, Any],
+    problems: _Problems,
+    key: str,
+    kind: type | tuple[type, ...],
+    default: Any,
+    *,
+    prefix: str = "",
+    check: Callable[[Any], str | None] | None = None,
+) -> Any:
+    """Pop `key` from `data`, checking its type and an optional `check` returning a problem."""
+    if key not in data:
+        return default
+    value = data.pop(key)
+    name = prefix + key
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        expected = " or ".join(k.__name__ for k in kinds)
+        problems.add(name, f"must be {_article(expected)}, not {type(value).__name__} {value!r}")
+        return default
+    problem = check(value) if check else None
+    if problem:
+        problems.add(name, problem)
+        return default
+    return value
+
+
+def _article(word: str) -> str:
+    return ("an " if word[0] in "aeiou" else "a ") + word
+
+
+def _positive(value: int) -> str | None:
+    return None if value > 0 else "must be a positive whole number"
+
+
+def _base_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return "must be an absolute http(s) URL such as https://user.github.io/repo/"
+    if parts.query or parts.fragment:
+        return "must not have a query or fragment"
+    return None
+
+
+def _unknown(
+    data: dict[str, Any], problems: _Problems, known: tuple[str, ...], prefix: str
+) -> None:
+    allowed = ", ".join(sorted(known))
+    for key in data:
+        problems.add(prefix + str(key), f"unknown setting (known settings: {allowed})")
+
+
+def load_config(site_dir: Path, *, base_url: str | None = None) -> SiteConfig:
+    """Read `site_dir/site.yaml` and the topics file; `base_url` overrides the file's."""
+    root = site_dir.resolve()
+    path = root / CONFIG_FILE
+    doc = _read(path, CONFIG_FILE)
+    data = dict(doc.data)
+    problems = _Problems(path, doc)
+
+    title = _take(data, problems, "title", str, "Research papers")
+    description = _take(data, problems, "description", str, "")
+    url = _take(data, problems, "base_url", str, "http://localhost:8000/", check=_base_url)
+    language = _take(data, problems, "language", str, "en")
+    content = _take(data, problems, "content_dir", str, "content")
+    output = _take(data, problems, "output_dir", str, "_site")
+    page_size = _take(data, problems, "page_size", int, 30, check=_positive)
+    feeds = _take(data, problems, "feeds", dict, {})
+    feeds = dict(feeds)
+    feed_items = _take(feeds, problems, "items", int, 50, prefix="feeds.", check=_positive)
+    _unknown(feeds, problems, ("items",), "feeds.")
+    _unknown(
+        data,
+        problems,
+        (
+            "title",
+            "description",
+            "base_url",
+            "language",
+            "content_dir",
+            "output_dir",
+            "page_size",
+            "feeds",
+        ),
+        "",
+    )
+    problems.raise_if_any()
+
+    if base_url is not None:
+        problem = _base_url(base_url)
+        if problem:
+            raise ConfigError(f"--base-url {problem}")
+        url = base_url
+    content_dir = root / content
+    return SiteConfig(
+        root=root,
+        title=title,
+        description=description,
+        base_url=url if url.endswith("/") else url + "/",
+        language=language,
+        content_dir=content_dir,
+        output_dir=root / output,
+        page_size=page_size,
+        feed_items=feed_items,
+        topics=load_topics(content_dir / "topics.yaml"),
+    )
+
+
+def load_topics(path: Path) -> tuple[TopicRule, ...]:
+    """Read topics.yaml; a catch-all topic named "Other" is added when the file has none."""
+    if not path.exists():
+        return (_default_catch_all(),)
+    doc = _read(path, "topics.yaml")
+    problems = _Problems(path, doc)
+    data = dict(doc.data)
+    entries = _take(data, problems, "topics", list, [])
+    _unknown(data, problems, ("topics",), "")
+    rules: list[TopicRule] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(entries):
+        prefix = f"topics.{index}."
+        if not isinstance(raw, dict):
+            problems.add(f"topics.{index}", "each topic must be a mapping with slug and name")
+            continue
+        entry = dict(raw)
+        slug = _take(entry, problems, "slug", str, "", prefix=prefix)
+        if not SLUG_RE.match(slug):
+            problems.add(prefix + "slug", f"must be lowercase letters, digits and dashes: {slug!r}")
+        elif slug in seen:
+            problems.add(prefix + "slug", f"topic {slug!r} is defined twice")
+        seen.add(slug)
+        name = _take(entry, problems, "name", str, slug, prefix=prefix)
+        description = _take(entry, problems, "description", str, "", prefix=prefix)
+        keywords = _take(entry, problems, "keywords", list, [], prefix=prefix)
+        for k_index, keyword in enumerate(keywords):
+            if not isinstance(keyword, str) or not keyword.strip("* "):
+                problems.add(f"{prefix}keywords.{k_index}", "must be a non-empty phrase")
+        min_hits = _take(
+            entry, problems, "min_abstract_hits", int, 2, prefix=prefix, check=_positive
+        )
+        catch_all = _take(entry, problems, "catch_all", bool, False, prefix=prefix)
+        if catch_all and keywords:
+            problems.add(prefix + "keywords", "a catch_all topic takes no keywords")
+        _unknown(
+            entry,
+            problems,
+            ("slug", "name", "description", "keywords", "min_abstract_hits", "catch_all"),
+            prefix,
+        )
+        rules.append(
+            TopicRule(
+                slug=slug,
+                name=name,
+                description=description,
+                keywords=tuple(str(k) for k in keywords),
+                min_abstract_hits=min_hits,
+                catch_all=catch_all,
+            )
+        )
+    catch_alls = [rule for rule in rules if rule.catch_all]
+    if len(catch_alls) > 1:
+        problems.add("topics", "only one topic may be the catch_all")
+    problems.raise_if_any()
+    if not catch_alls:
+        rules.append(_default_catch_all())
+    return tuple(rules)
+
+
+def _default_catch_all() -> TopicRule:
+    return TopicRule(
+        slug="other",
+        name="Other",
+        description="Papers that match no other topic yet.",
+        catch_all=True,
+    )

@@ -1,0 +1,120 @@
+"""The paper file format: YAML front matter between `---` lines, then Markdown.
+
+    ---
+    id: evaluating-llms-at-detecting-errors-in-llm-responses
+    title: Evaluating LLMs at Detecting Errors in LLM Responses
+    ...
+    ---
+    The abstract, in Markdown.
+
+    ## Notes
+
+    Anything the curator writes from this heading on is theirs; ingesting never touches it.
+
+This module is the only place that splits or writes that format.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ContentError
+from .yamlload import YamlMapping, load_mapping
+
+__all__ = ["FIELD_ORDER", "NOTES_HEADING", "Document", "dump_document", "parse_document"]
+
+FIELD_ORDER = (
+    "id",
+    "title",
+    "authors",
+    "published",
+    "featured",
+    "topics",
+    "links",
+    "upvotes",
+    "rank",
+    "source",
+    "hidden",
+)
+"""Front-matter keys in the order files are written; other keys follow in their own order."""
+
+NOTES_HEADING = "## Notes"
+_NOTES_RE = re.compile(r"^## Notes[ \t]*$", re.MULTILINE)
+_FENCE = "---"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A paper file split into its parts."""
+
+    meta: YamlMapping
+    abstract: str
+    notes: str
+    """The curator's notes without the heading; empty when there are none."""
+
+
+def parse_document(text: str, *, path: Path) -> Document:
+    """Split a paper file; errors name `path` and the line."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != _FENCE:
+        raise ContentError(
+            "a paper file must start with a '---' line opening its front matter", path=path, line=1
+        )
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in (_FENCE, "..."):
+            closing = index
+            break
+    else:
+        raise ContentError(
+            "front matter is never closed: add a '---' line after it", path=path, line=len(lines)
+        )
+    meta = load_mapping(
+        "\n".join(lines[1:closing]),
+        path=path,
+        error=ContentError,
+        first_line=2,
+        what="front matter",
+    )
+    body = "\n".join(lines[closing + 1 :])
+    match = _NOTES_RE.search(body)
+    if match:
+        abstract, notes = body[: match.start()], body[match.end() :]
+    else:
+        abstract, notes = body, ""
+    return Document(meta=meta, abstract=abstract.strip(), notes=notes.strip())
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, Unicode kept, no line folding: diffs of paper files stay readable."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump_document(meta: dict[str, Any], abstract: str, notes: str = "") -> str:
+    """Write a paper file. Keys with None or empty values are left out; order is `FIELD_ORDER`."""
+    ordered = {key: meta[key] for key in FIELD_ORDER if key in meta}
+    ordered.update((key, value) for key, value in meta.items() if key not in ordered)
+    kept = {k: v for k, v in ordered.items() if v is not None and v not in ([], {})}
+    front = yaml.dump(
+        kept,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=1_000_000,
+    )
+    text = f"{_FENCE}\n{front}{_FENCE}\n{abstract.strip()}\n"
+    if notes.strip():
+        text += f"\n{NOTES_HEADING}\n\n{notes.strip()}\n"
+    return text

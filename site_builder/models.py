@@ -1,0 +1,132 @@
+"""The records that flow through the pipeline. All are frozen; stages derive new ones."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path, PurePosixPath
+
+from .config import SiteConfig, TopicRule
+
+__all__ = [
+    "LINK_KINDS",
+    "Catalog",
+    "EnrichedPaper",
+    "Link",
+    "OutputFile",
+    "Paper",
+    "Topic",
+]
+
+LINK_KINDS: dict[str, str] = {
+    "arxiv": "arXiv",
+    "pdf": "PDF",
+    "code": "Code",
+    "project": "Project page",
+    "huggingface": "Hugging Face",
+    "doi": "DOI",
+}
+"""The link kinds a paper may carry, in display order, with their labels."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Link:
+    kind: str
+    """One of `LINK_KINDS`."""
+    url: str
+    """An absolute http(s) URL."""
+
+    @property
+    def label(self) -> str:
+        return LINK_KINDS[self.kind]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Paper:
+    """One paper file of content/papers/, validated."""
+
+    id: str
+    """Canonical id: an arXiv id without version, a DOI, or a slug made from the title."""
+    title: str
+    authors: tuple[str, ...] = ()
+    published: date | None = None
+    """When the paper first appeared (e.g. arXiv v1)."""
+    featured: date | None = None
+    """The day a source listed it as trending (the daily list it came from)."""
+    topics: tuple[str, ...] = ()
+    """Topics pinned by the curator; when present they replace automatic assignment."""
+    links: tuple[Link, ...] = ()
+    upvotes: int | None = None
+    rank: int | None = None
+    """Position in the source's list for the featured day, 1 = top."""
+    source: str | None = None
+    """Which ingester wrote the file (text, arxiv, hf, ...)."""
+    hidden: bool = False
+    """Set by a curator to keep the file but leave the paper off the site."""
+    abstract: str = ""
+    """Markdown."""
+    notes: str = ""
+    """The curator's Markdown below the abstract, from a `## Notes` heading on."""
+    path: Path = field(default=Path(), compare=False)
+    """The file it was loaded from."""
+
+    @property
+    def day(self) -> date:
+        """The date the site files the paper under: featured, else published."""
+        day = self.featured or self.published
+        assert day is not None, "load guarantees one of the dates"
+        return day
+
+    def link(self, kind: str) -> str | None:
+        return next((link.url for link in self.links if link.kind == kind), None)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EnrichedPaper:
+    """A paper with everything computed from the whole collection."""
+
+    paper: Paper
+    topics: tuple[str, ...]
+    """Topic slugs, pinned or assigned; never empty (the catch-all at worst)."""
+    score: float
+    """Trending score; higher is hotter."""
+    summary: str
+    """A short plain-text abstract for lists."""
+    abstract_html: str
+    notes_html: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Topic:
+    rule: TopicRule
+    paper_ids: tuple[str, ...]
+    """Papers in trending order."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Catalog:
+    """The enriched collection every output is planned from."""
+
+    config: SiteConfig
+    papers: tuple[EnrichedPaper, ...]
+    """Visible papers in trending order."""
+    topics: tuple[Topic, ...]
+    """Topics in topics.yaml order; the catch-all last, and only if it has papers."""
+    updated: date
+    """The newest paper date: the site's "last updated", never the wall clock."""
+
+    by_id: Mapping[str, EnrichedPaper] = field(default_factory=dict, repr=False)
+    """The same papers by id."""
+
+    def paper(self, paper_id: str) -> EnrichedPaper:
+        return self.by_id[paper_id]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    """One file of the built site."""
+
+    path: PurePosixPath
+    """Relative to the output folder."""
+    data: bytes

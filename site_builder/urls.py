@@ -1,0 +1,89 @@
+"""Every output path and link of the site is made here and nowhere else.
+
+Paths are relative to the output folder and always name a file (`topics/index.html`, not
+`topics/`): links made from them work from a local folder (file://) as well as from a server.
+Links between pages are relative, so one build serves at a domain root and under any sub-path;
+only absolute URLs (canonical links, feeds, sitemap) use the configured base URL.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+
+__all__ = [
+    "INDEX",
+    "absolute",
+    "feed",
+    "home",
+    "paper",
+    "paper_slug",
+    "relative",
+    "slugify",
+    "static",
+    "topic",
+    "topics_index",
+]
+
+INDEX = "index.html"
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+_NON_ID_SLUG = re.compile(r"[^a-z0-9.]+")
+
+
+def slugify(text: str, *, max_length: int = 80) -> str:
+    """ASCII, lowercase, dash-separated; cut at a word boundary to at most `max_length`."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = _NON_SLUG.sub("-", ascii_text.lower()).strip("-")
+    if len(slug) > max_length:
+        cut = slug[: max_length + 1]
+        slug = cut[: cut.rfind("-")] if "-" in cut else slug[:max_length]
+    return slug
+
+
+def paper_slug(paper_id: str) -> str:
+    """The folder name of a paper's page: its id with anything unsafe turned into dashes."""
+    return _NON_ID_SLUG.sub("-", paper_id.lower()).strip("-.") or "paper"
+
+
+def _paged(folder: str, page: int) -> str:
+    prefix = f"{folder}/" if folder else ""
+    return f"{prefix}{INDEX}" if page == 1 else f"{prefix}page/{page}/{INDEX}"
+
+
+def home(page: int = 1) -> str:
+    return _paged("", page)
+
+
+def paper(paper_id: str) -> str:
+    return f"papers/{paper_slug(paper_id)}/{INDEX}"
+
+
+def topics_index() -> str:
+    return f"topics/{INDEX}"
+
+
+def topic(slug: str, page: int = 1) -> str:
+    return _paged(f"topics/{slug}", page)
+
+
+def feed(name: str, kind: str) -> str:
+    """`kind` is "rss" or "atom"."""
+    return f"feeds/{name}.{kind}.xml"
+
+
+def static(name: str) -> str:
+    return f"static/{name}"
+
+
+def relative(from_path: str, to_path: str) -> str:
+    """The link from the page at `from_path` to `to_path`, both output paths."""
+    start = posixpath.dirname(from_path) or "."
+    return posixpath.relpath(to_path, start)
+
+
+def absolute(base_url: str, path: str) -> str:
+    """The public URL of an output path; `index.html` is dropped as servers add it back."""
+    if path == INDEX or path.endswith("/" + INDEX):
+        path = path[: -len(INDEX)]
+    return base_url + path

@@ -1,0 +1,75 @@
+"""Shared fixtures: throwaway site folders built from the repository's own site."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from site_builder.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED = FIXTURES / "daily-papers-mar13.txt"
+SEED_DATE = "2025-03-13"
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path) -> Path:
+    """A site folder with the repository's site.yaml and topics.yaml and no papers."""
+    site = tmp_path / "site"
+    (site / "content" / "papers").mkdir(parents=True)
+    shutil.copy(ROOT / "site.yaml", site / "site.yaml")
+    shutil.copy(ROOT / "content" / "topics.yaml", site / "content" / "topics.yaml")
+    return site
+
+
+@pytest.fixture
+def seeded_site(site_dir: Path) -> Path:
+    """`site_dir` with the seed page ingested: the bundled site's 84 papers."""
+    code = main(
+        [
+            "ingest",
+            "text",
+            "--site",
+            str(site_dir),
+            "--file",
+            str(SEED),
+            "--date",
+            SEED_DATE,
+            "--quiet",
+        ]
+    )
+    assert code == 0
+    return site_dir
+
+
+@pytest.fixture
+def built_site(seeded_site: Path) -> Path:
+    """The seeded site, built; returns its _site folder."""
+    assert main(["build", "--site", str(seeded_site), "--quiet"]) == 0
+    return seeded_site / "_site"
+
+
+@pytest.fixture
+def write_paper(site_dir: Path) -> Callable[[str, str], Path]:
+    """Write a paper file (front matter and body as given) under content/papers/."""
+
+    def write(name: str, text: str) -> Path:
+        path = site_dir / "content" / "papers" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` by relative path, with its bytes."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
