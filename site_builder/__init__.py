@@ -11,8 +11,7 @@ from .config import SiteConfig, load_config
 from .errors import BuildError, ConfigError, ContentError, IngestError, SiteError
 from .models import Catalog, EnrichedPaper, Paper
 from .pipeline import load_catalog
-
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "BuildError",

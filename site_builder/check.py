@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .config import SiteConfig
 from .pipeline import load_catalog
@@ -17,12 +18,16 @@ class CheckReport:
     warnings: list[str] = field(default_factory=list)
 
 
+def _shown(path: Path, config: SiteConfig) -> Path:
+    return path.relative_to(config.root) if path.is_relative_to(config.root) else path
+
+
 def check(config: SiteConfig) -> CheckReport:
     """Load and enrich everything a build would (raising its errors), then list warnings."""
     catalog = load_catalog(config)
     catch_all = config.catch_all
     warnings = [
-        f"{item.paper.path}: {item.paper.id}: matches no topic, filed under "
+        f"{_shown(item.paper.path, config)}: {item.paper.id}: matches no topic, filed under "
         f"{catch_all.name!r}; add keywords to topics.yaml or pin topics in the file"
         for item in catalog.papers
         if catch_all.slug in item.topics

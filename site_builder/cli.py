@@ -12,12 +12,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
 from .build import build
 from .check import check
 from .config import CONFIG_FILE, SiteConfig, find_site_dir, load_config
 from .errors import ConfigError, SiteError
 from .ingest import SOURCES, store_records
+from .version import __version__
 
 __all__ = ["main"]
 
@@ -163,9 +163,14 @@ def _check(options: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     _say(
         options,
-        f"{report.papers} papers in {report.topics} topics: {len(report.warnings)} warnings",
+        f"{report.papers} papers in {report.topics} topics: "
+        f"{_count(len(report.warnings), 'warning')}",
     )
     return EXIT_WARNINGS if report.warnings and options.strict else EXIT_OK
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -71,7 +71,9 @@ def parse_document(text: str, *, path: Path) -> Document:
             break
     else:
         raise ContentError(
-            "front matter is never closed: add a '---' line after it", path=path, line=len(lines)
+            "the front matter opened here is never closed: add a '---' line after it",
+            path=path,
+            line=1,
         )
     meta = load_mapping(
         "\n".join(lines[1:closing]),

@@ -29,7 +29,7 @@ def title_id(title: str) -> str:
     """The id of a paper known only by its title: a readable slug plus a short hash of the
     normalised title, so two titles that slug alike never collide and the id never drifts."""
     digest = hashlib.sha256(normalize_title(title).encode()).hexdigest()[:6]
-    return f"{slugify(title, max_length=60)}-{digest}"
+    return f"{slugify(title, max_length=60) or 'paper'}-{digest}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,0 +1,84 @@
+"""Data flows one way: the build never reaches back into ingest, and stages never reach up."""
+
+from __future__ import annotations
+import __future__
+
+import ast
+from pathlib import Path
+
+import site_builder
+
+PACKAGE = Path(site_builder.__file__).parent
+
+# A module may import only modules below it (same rank or lower), never above.
+RANKS = {
+    "errors": 0,
+    "version": 0,
+    "yamlload": 1,
+    "config": 2,
+    "models": 3,
+    "urls": 1,
+    "frontmatter": 2,
+    "markdown": 1,
+    "load": 4,
+    "enrich": 5,
+    "pipeline": 6,
+    "theme": 3,
+    "render": 7,
+    "feeds": 7,
+    "sitemap": 7,
+    "writer": 4,
+    "build": 8,
+    "check": 8,
+    "ingest": 8,
+    "cli": 9,
+    "__main__": 10,
+    "__init__": 10,
+}
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    found = set()
+    package = path.relative_to(PACKAGE).parts
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = list(package[: len(package) - node.level])
+            module = [*base, *(node.module.split(".") if node.module else [])]
+            if module:
+                found.add(module[0])
+            else:
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("site_builder."):
+            found.add(node.module.split(".")[1])
+    return found
+
+
+def _layer(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return parts[0]
+
+
+def test_modules_import_only_downwards() -> None:
+    problems = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        layer = _layer(path)
+        for imported in _imports(path) - {layer}:
+            if RANKS[imported] > RANKS[layer]:
+                problems.append(f"{path.relative_to(PACKAGE)} imports {imported}")
+    assert problems == []
+
+
+def test_build_and_check_never_import_ingest() -> None:
+    for name in ("build.py", "check.py", "pipeline.py", "render.py", "feeds.py"):
+        assert "ingest" not in _imports(PACKAGE / name), name
+
+
+def test_public_api_is_explicit() -> None:
+    public = {
+        name
+        for name, value in vars(site_builder).items()
+        if not name.startswith("_")
+        and not isinstance(value, type(site_builder) | __future__._Feature)
+    }
+    assert public | {"__version__"} == set(site_builder.__all__)
