@@ -12,6 +12,7 @@ from .feeds import feed_files
 from .models import OutputFile
 from .pipeline import load_catalog
 from .render import plan_pages, render_pages
+from .search import search_files
 from .sitemap import sitemap_file
 from .theme import static_dirs
 from .writer import write_site
@@ -53,9 +54,12 @@ def build(config: SiteConfig) -> BuildReport:
     started = time.perf_counter()
     catalog = load_catalog(config)
     pages = plan_pages(catalog)
+    html = render_pages(pages, catalog)
+    paper_pages = [file for page, file in zip(pages, html, strict=True) if page.template == "paper.html"]
     files = [
-        *render_pages(pages, catalog),
+        *html,
         *feed_files(catalog),
+        *search_files(paper_pages, language=config.language),
         sitemap_file(config.base_url, [page.path for page in pages]),
         OutputFile(
             PurePosixPath("robots.txt"),

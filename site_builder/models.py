@@ -15,7 +15,9 @@ __all__ = [
     "EnrichedPaper",
     "Link",
     "OutputFile",
+    "Author",
     "Paper",
+    "Period",
     "Topic",
 ]
 
@@ -95,6 +97,8 @@ class EnrichedPaper:
     """A short plain-text abstract for lists."""
     abstract_html: str
     notes_html: str
+    related: tuple[str, ...] = ()
+    """Ids of the most similar papers, most similar first."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,6 +106,29 @@ class Topic:
     rule: TopicRule
     paper_ids: tuple[str, ...]
     """Papers in trending order."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Period:
+    """A day, ISO week or month of the archive that has papers."""
+
+    kind: str
+    """"day", "week" or "month"."""
+    key: str
+    """2025-03-13, 2025-W11 or 2025-03."""
+    label: str
+    """How pages name it: "13 March 2025", "Week 11 of 2025", "March 2025"."""
+    start: date
+    paper_ids: tuple[str, ...]
+    """In trending order."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Author:
+    name: str
+    slug: str
+    paper_ids: tuple[str, ...]
+    """Newest first."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,6 +142,10 @@ class Catalog:
     """Topics in topics.yaml order; the catch-all last, and only if it has papers."""
     updated: date
     """The newest paper date: the site's "last updated", never the wall clock."""
+    periods: Mapping[str, tuple[Period, ...]] = field(default_factory=dict)
+    """Archive periods by kind ("day", "week", "month"), oldest first."""
+    authors: tuple[Author, ...] = ()
+    """Every named author, by name."""
 
     by_id: Mapping[str, EnrichedPaper] = field(default_factory=dict, repr=False)
     """The same papers by id."""

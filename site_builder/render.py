@@ -6,7 +6,7 @@ rendering. Each page renders from its context, its template and the config alone
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import PurePosixPath
@@ -15,10 +15,12 @@ from urllib.parse import urlsplit
 
 import jinja2
 
-from . import urls
+from . import citation, urls
 from .config import SiteConfig
+from .enrich.archives import week_key
 from .errors import BuildError
-from .models import Catalog, EnrichedPaper, OutputFile
+from .markdown import plain_text
+from .models import Catalog, EnrichedPaper, OutputFile, Period
 from .theme import template_dirs
 
 __all__ = ["FEEDS", "Page", "plan_pages", "render_pages"]
@@ -48,86 +50,160 @@ class Pagination:
     next: str | None
 
 
-def _paginate(
-    items: Sequence[EnrichedPaper], size: int, path_of: Any
-) -> list[tuple[Sequence[EnrichedPaper], Pagination]]:
+def _listing(
+    items: Sequence[EnrichedPaper],
+    size: int,
+    path_of: Callable[[int], str],
+    *,
+    template: str,
+    title: str,
+    description: str,
+    context: dict[str, Any],
+) -> list[Page]:
+    """One page per `size` papers; page 2 on are titled "(page N)"."""
     count = max(1, -(-len(items) // size))
-    return [
-        (
-            items[(number - 1) * size : number * size],
-            Pagination(
-                number=number,
-                count=count,
-                previous=path_of(number - 1) if number > 1 else None,
-                next=path_of(number + 1) if number < count else None,
-            ),
+    pages = []
+    for number in range(1, count + 1):
+        pagination = Pagination(
+            number=number,
+            count=count,
+            previous=path_of(number - 1) if number > 1 else None,
+            next=path_of(number + 1) if number < count else None,
         )
-        for number in range(1, count + 1)
-    ]
+        suffix = f" (page {number})" if number > 1 else ""
+        pages.append(Page(
+            path=path_of(number),
+            template=template,
+            title=title + suffix,
+            description=description,
+            context={**context, "papers": items[(number - 1) * size : number * size],
+                     "pagination": pagination, "offset": (number - 1) * size},
+        ))
+    return pages
 
 
 def plan_pages(catalog: Catalog) -> list[Page]:
     """Every HTML page of the site."""
     config = catalog.config
-    pages: list[Page] = []
-    for papers, pagination in _paginate(catalog.papers, config.page_size, urls.home):
-        suffix = f" (page {pagination.number})" if pagination.number > 1 else ""
-        pages.append(
-            Page(
-                path=urls.home(pagination.number),
-                template="index.html",
-                title=config.title + suffix,
-                description=config.description,
-                context={
-                    "papers": papers,
-                    "pagination": pagination,
-                    "offset": (pagination.number - 1) * config.page_size,
-                },
-            )
-        )
-    pages.extend(
-        Page(
-            path=urls.paper(item.paper.id),
-            template="paper.html",
-            title=item.paper.title,
-            description=item.summary,
-            context={"item": item},
-        )
-        for item in catalog.papers
-    )
-    pages.append(
-        Page(
-            path=urls.topics_index(),
-            template="topics.html",
-            title="Topics",
-            description=f"Topics of {config.title}",
-        )
-    )
+    size = config.page_size
+    papers_of = lambda ids: [catalog.paper(paper_id) for paper_id in ids]  # noqa: E731
+    pages = _listing(catalog.papers, size, urls.home, template="index.html",
+                     title=config.title, description=config.description, context={})
+    pages += _paper_pages(catalog)
+    pages.append(Page(path=urls.topics_index(), template="topics.html", title="Topics",
+                      description=f"Topics of {config.title}"))
     for topic in catalog.topics:
-        papers_of = [catalog.paper(paper_id) for paper_id in topic.paper_ids]
-        slug = topic.rule.slug
-        for papers, pagination in _paginate(
-            papers_of, config.page_size, lambda n, slug=slug: urls.topic(slug, n)
+        slug, rule = topic.rule.slug, topic.rule
+        description = rule.description or f"Papers on {rule.name}"
+        trending = papers_of(topic.paper_ids)
+        newest = sorted(trending, key=lambda item: -item.paper.day.toordinal())
+        for order, items, path_of in (
+            ("trending", trending, lambda n, s=slug: urls.topic(s, n)),
+            ("latest", newest, lambda n, s=slug: urls.topic_latest(s, n)),
         ):
-            suffix = f" (page {pagination.number})" if pagination.number > 1 else ""
-            pages.append(
-                Page(
-                    path=urls.topic(slug, pagination.number),
-                    template="topic.html",
-                    title=topic.rule.name + suffix,
-                    description=topic.rule.description or f"Papers on {topic.rule.name}",
-                    context={
-                        "topic": topic,
-                        "papers": papers,
-                        "pagination": pagination,
-                        "offset": (pagination.number - 1) * config.page_size,
-                    },
-                )
-            )
-    pages.append(
-        Page(path="404.html", template="404.html", title="Page not found", root_absolute=True)
-    )
+            title = rule.name if order == "trending" else f"{rule.name}: latest"
+            pages += _listing(items, size, path_of, template="topic.html", title=title,
+                              description=description, context={"topic": topic, "order": order})
+    pages += _archive_pages(catalog)
+    if catalog.authors:
+        pages.append(Page(path=urls.authors_index(), template="authors.html", title="Authors",
+                          description=f"Authors of the papers on {config.title}"))
+        for author in catalog.authors:
+            pages += _listing(papers_of(author.paper_ids), size,
+                              lambda n, s=author.slug: urls.author(s, n),
+                              template="author.html", title=author.name,
+                              description=f"Papers by {author.name} on {config.title}",
+                              context={"author": author})
+    pages.append(Page(path=urls.search(), template="search.html", title="Search",
+                      description=f"Search the papers of {config.title}"))
+    pages.append(Page(path="404.html", template="404.html", title="Page not found",
+                      root_absolute=True))
     return pages
+
+
+def _paper_pages(catalog: Catalog) -> list[Page]:
+    """One page per paper, with its neighbours of the same day in trending order."""
+    day_order = {period.key: period.paper_ids for period in catalog.periods.get("day", ())}
+    topic_names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
+    pages = []
+    for item in catalog.papers:
+        paper = item.paper
+        siblings = day_order.get(paper.day.isoformat(), (paper.id,))
+        index = siblings.index(paper.id)
+        neighbours = {
+            "previous": catalog.paper(siblings[index - 1]) if index > 0 else None,
+            "next": catalog.paper(siblings[index + 1]) if index + 1 < len(siblings) else None,
+        }
+        pages.append(Page(
+            path=urls.paper(paper.id),
+            template="paper.html",
+            title=paper.title,
+            description=item.summary,
+            context={
+                "item": item,
+                "related": [catalog.paper(paper_id) for paper_id in item.related],
+                "bibtex": citation.bibtex(paper),
+                "scholar_tags": citation.scholar_tags(paper),
+                "json_ld": citation.json_ld(
+                    paper,
+                    url=urls.absolute(catalog.config.base_url, urls.paper(paper.id)),
+                    abstract=plain_text(paper.abstract),
+                    keywords=[topic_names[slug] for slug in item.topics],
+                ),
+                **neighbours,
+            },
+        ))
+    return pages
+
+
+_PERIOD_PATHS: dict[str, Callable[[str, int], str]] = {
+    "day": lambda key, n: urls.day(date.fromisoformat(key), n),
+    "week": urls.week,
+    "month": urls.month,
+}
+
+
+def _archive_pages(catalog: Catalog) -> list[Page]:
+    """Day, week and month pages, each linking the nearest non-empty periods; and the index."""
+    pages = []
+    for kind, periods in catalog.periods.items():
+        path_of = _PERIOD_PATHS[kind]
+        for index, period in enumerate(periods):
+            neighbours = {
+                "previous_period": periods[index - 1] if index > 0 else None,
+                "next_period": periods[index + 1] if index + 1 < len(periods) else None,
+            }
+            pages += _listing(
+                [catalog.paper(paper_id) for paper_id in period.paper_ids],
+                catalog.config.page_size,
+                lambda n, key=period.key, p=path_of: p(key, n),
+                template="period.html",
+                title=period.label,
+                description=f"Papers of {period.label} on {catalog.config.title}",
+                context={"period": period, **neighbours},
+            )
+    pages.append(Page(path=urls.archive_index(), template="archive.html", title="Archive",
+                      description=f"Every day, week and month of {catalog.config.title}",
+                      context={"tree": _archive_tree(catalog)}))
+    return pages
+
+
+ArchiveTree = list[tuple[Period, list[tuple[Period, list[Period]]]]]
+
+
+def _archive_tree(catalog: Catalog) -> ArchiveTree:
+    """Months newest first, each with its weeks and, under each week, the month's days in it.
+
+    A week that spans two months appears under both, with the days of each."""
+    weeks = {period.key: period for period in catalog.periods.get("week", ())}
+    tree: ArchiveTree = []
+    for month in reversed(catalog.periods.get("month", ())):
+        by_week: dict[str, list[Period]] = {}
+        for day in catalog.periods.get("day", ()):
+            if day.key.startswith(month.key):
+                by_week.setdefault(week_key(day.start), []).append(day)
+        tree.append((month, [(weeks[key], days) for key, days in sorted(by_week.items())]))
+    return tree
 
 
 def _environment(config: SiteConfig) -> jinja2.Environment:
@@ -140,6 +216,7 @@ def _environment(config: SiteConfig) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals["url"] = _url
+    env.globals["period_url"] = lambda period: _PERIOD_PATHS[period.kind](period.key, 1)
     env.filters["human_date"] = _human_date
     return env
 
@@ -170,6 +247,9 @@ def render_pages(pages: Sequence[Page], catalog: Catalog) -> list[OutputFile]:
         "updated": catalog.updated,
         "base_path": urlsplit(config.base_url).path,
         "urls": urls,
+        "periods": catalog.periods,
+        "authors": catalog.authors,
+        "author_slugs": {author.name: author.slug for author in catalog.authors},
     }
     files = []
     for page in pages:

@@ -11,19 +11,29 @@ from __future__ import annotations
 import posixpath
 import re
 import unicodedata
+from datetime import date
 
 __all__ = [
     "INDEX",
     "absolute",
+    "archive_index",
+    "author",
+    "authors_index",
+    "day",
     "feed",
     "home",
+    "month",
     "paper",
     "paper_slug",
     "relative",
+    "search",
+    "search_bundle",
     "slugify",
     "static",
     "topic",
+    "topic_latest",
     "topics_index",
+    "week",
 ]
 
 INDEX = "index.html"
@@ -65,6 +75,46 @@ def topics_index() -> str:
 
 def topic(slug: str, page: int = 1) -> str:
     return _paged(f"topics/{slug}", page)
+
+
+def topic_latest(slug: str, page: int = 1) -> str:
+    """A topic's papers, newest first."""
+    return _paged(f"topics/{slug}/latest", page)
+
+
+def day(value: date, page: int = 1) -> str:
+    return _paged(f"date/{value.isoformat()}", page)
+
+
+def week(key: str, page: int = 1) -> str:
+    """`key` is an ISO week such as 2025-W11."""
+    return _paged(f"week/{key}", page)
+
+
+def month(key: str, page: int = 1) -> str:
+    """`key` is a month such as 2025-03."""
+    return _paged(f"month/{key}", page)
+
+
+def archive_index() -> str:
+    return f"archive/{INDEX}"
+
+
+def authors_index() -> str:
+    return f"authors/{INDEX}"
+
+
+def author(slug: str, page: int = 1) -> str:
+    return _paged(f"authors/{slug}", page)
+
+
+def search() -> str:
+    return f"search/{INDEX}"
+
+
+def search_bundle() -> str:
+    """The folder of the search index and its script."""
+    return "pagefind/"
 
 
 def feed(name: str, kind: str) -> str:

@@ -26,7 +26,7 @@ RANKS = {
     "theme": 3,
     "render": 7,
     "feeds": 7,
-    "sitemap": 7,
+    "sitemap": 7, "search": 7, "citation": 4,
     "writer": 4,
     "build": 8,
     "check": 8,

@@ -8,6 +8,9 @@ from datetime import date
 from ..config import SiteConfig
 from ..markdown import plain_text, render_markdown
 from ..models import Catalog, EnrichedPaper, Paper, Topic
+from .archives import group_periods
+from .authors import group_authors
+from .related import related_papers
 from .topics import TopicMatcher
 from .trending import score, trending_key
 
@@ -29,6 +32,7 @@ def enrich(papers: Sequence[Paper], config: SiteConfig) -> Catalog:
     """Visible papers → topics, scores, rendered Markdown and the trending order."""
     matcher = TopicMatcher(config.topics)
     visible = sorted((p for p in papers if not p.hidden), key=trending_key)
+    related = related_papers(visible)
     enriched = tuple(
         EnrichedPaper(
             paper=paper,
@@ -37,6 +41,7 @@ def enrich(papers: Sequence[Paper], config: SiteConfig) -> Catalog:
             summary=summarize(plain_text(paper.abstract)),
             abstract_html=render_markdown(paper.abstract),
             notes_html=render_markdown(paper.notes),
+            related=related[paper.id],
         )
         for paper in visible
     )
@@ -52,4 +57,6 @@ def enrich(papers: Sequence[Paper], config: SiteConfig) -> Catalog:
         topics=tuple(topics),
         updated=max((p.day for p in visible), default=_EPOCH),
         by_id={p.paper.id: p for p in enriched},
+        periods=group_periods(enriched),
+        authors=group_authors(enriched),
     )

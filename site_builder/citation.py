@@ -1,0 +1,96 @@
+"""How a paper is cited: its BibTeX entry and the metadata search engines read.
+
+Google Scholar reads `citation_*` meta tags; other engines read schema.org JSON-LD; link previews
+read Open Graph. All three are built from the same `Paper` here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from typing import Any
+
+from .models import Paper
+
+__all__ = ["bibtex", "bibtex_key", "json_ld", "scholar_tags"]
+
+_ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})$")
+_BIBTEX_SPECIAL = re.compile(r"(?<!\\)([&%#])")
+
+
+def is_arxiv_id(paper_id: str) -> bool:
+    return bool(_ARXIV_ID.match(paper_id))
+
+
+def _ascii_word(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]", "", folded.lower())
+
+
+def bibtex_key(paper: Paper) -> str:
+    """`surname2025firstword`, e.g. `kamoi2024evaluating`; `paper2025...` without authors."""
+    surname = _ascii_word(paper.authors[0].split()[-1]) if paper.authors else ""
+    year = (paper.published or paper.day).year
+    words = [_ascii_word(w) for w in paper.title.split()]
+    first = next((w for w in words if len(w) > 3), words[0] if words else "")
+    return f"{surname or 'paper'}{year}{first}"
+
+
+def _value(text: str) -> str:
+    return _BIBTEX_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def bibtex(paper: Paper) -> str:
+    """A `@misc` entry (the usual form for preprints), with arXiv fields when the id is one."""
+    day = paper.published or paper.day
+    fields: list[tuple[str, str]] = [("title", "{" + _value(paper.title) + "}")]
+    if paper.authors:
+        fields.append(("author", " and ".join(_value(a) for a in paper.authors)))
+    fields.append(("year", str(day.year)))
+    if is_arxiv_id(paper.id):
+        fields += [("eprint", paper.id), ("archivePrefix", "arXiv")]
+    url = paper.link("arxiv") or paper.link("doi") or paper.link("project") or paper.link("code")
+    if url:
+        fields.append(("url", url))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{bibtex_key(paper)},\n{body}\n}}"
+
+
+def scholar_tags(paper: Paper) -> list[tuple[str, str]]:
+    """(name, content) of Google Scholar's `citation_*` meta tags."""
+    tags = [("citation_title", paper.title)]
+    tags += [("citation_author", author) for author in paper.authors]
+    day = paper.published or paper.day
+    tags.append(("citation_publication_date", day.strftime("%Y/%m/%d")))
+    if paper.featured and paper.published:
+        tags.append(("citation_online_date", paper.featured.strftime("%Y/%m/%d")))
+    if is_arxiv_id(paper.id):
+        tags.append(("citation_arxiv_id", paper.id))
+    pdf = paper.link("pdf")
+    if pdf:
+        tags.append(("citation_pdf_url", pdf))
+    return tags
+
+
+def json_ld(paper: Paper, *, url: str, abstract: str, keywords: list[str]) -> str:
+    """A schema.org ScholarlyArticle as JSON, safe to embed in a `<script>` element."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "headline": paper.title[:110],
+        "name": paper.title,
+        "url": url,
+        "abstract": abstract,
+        "datePublished": (paper.published or paper.day).isoformat(),
+    }
+    if paper.authors:
+        data["author"] = [{"@type": "Person", "name": name} for name in paper.authors]
+    if keywords:
+        data["keywords"] = keywords
+    same_as = [link.url for link in paper.links if link.kind in {"arxiv", "doi", "huggingface"}]
+    if same_as:
+        data["sameAs"] = same_as
+    text = json.dumps(data, ensure_ascii=False, sort_keys=False, indent=1)
+    # "</script>" or "<!--" inside a string must not end or confuse the script element.
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

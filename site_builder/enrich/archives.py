@@ -1,0 +1,54 @@
+"""Archive grouping: the days, ISO weeks and months that have papers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from ..models import EnrichedPaper, Period
+
+__all__ = ["group_periods", "week_key"]
+
+
+def _day(day: date) -> tuple[str, str, date]:
+    return day.isoformat(), f"{day.day} {day:%B %Y}", day
+
+
+def week_key(day: date) -> str:
+    """The ISO week a day belongs to, e.g. 2025-W11."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _week(day: date) -> tuple[str, str, date]:
+    year, week, _ = day.isocalendar()
+    return week_key(day), f"Week {week} of {year}", date.fromisocalendar(year, week, 1)
+
+
+def _month(day: date) -> tuple[str, str, date]:
+    return f"{day:%Y-%m}", f"{day:%B %Y}", day.replace(day=1)
+
+
+_KINDS: dict[str, Callable[[date], tuple[str, str, date]]] = {
+    "day": _day,
+    "week": _week,
+    "month": _month,
+}
+
+
+def group_periods(papers: Sequence[EnrichedPaper]) -> dict[str, tuple[Period, ...]]:
+    """Periods of each kind, oldest first; papers keep the order they are given in."""
+    grouped: dict[str, tuple[Period, ...]] = {}
+    for kind, describe in _KINDS.items():
+        members: dict[str, list[str]] = {}
+        info: dict[str, tuple[str, date]] = {}
+        for item in papers:
+            key, label, start = describe(item.paper.day)
+            members.setdefault(key, []).append(item.paper.id)
+            info[key] = (label, start)
+        grouped[kind] = tuple(
+            Period(kind=kind, key=key, label=info[key][0], start=info[key][1],
+                   paper_ids=tuple(members[key]))
+            for key in sorted(members, key=lambda k: info[k][1])
+        )
+    return grouped
