@@ -55,7 +55,9 @@ def build(config: SiteConfig) -> BuildReport:
     catalog = load_catalog(config)
     pages = plan_pages(catalog)
     html = render_pages(pages, catalog)
-    paper_pages = [file for page, file in zip(pages, html, strict=True) if page.template == "paper.html"]
+    paper_pages = [
+        file for page, file in zip(pages, html, strict=True) if page.template == "paper.html"
+    ]
     files = [
         *html,
         *feed_files(catalog),

@@ -11,11 +11,11 @@ from .config import SiteConfig, TopicRule
 
 __all__ = [
     "LINK_KINDS",
+    "Author",
     "Catalog",
     "EnrichedPaper",
     "Link",
     "OutputFile",
-    "Author",
     "Paper",
     "Period",
     "Topic",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -71,14 +72,20 @@ def _listing(
             next=path_of(number + 1) if number < count else None,
         )
         suffix = f" (page {number})" if number > 1 else ""
-        pages.append(Page(
-            path=path_of(number),
-            template=template,
-            title=title + suffix,
-            description=description,
-            context={**context, "papers": items[(number - 1) * size : number * size],
-                     "pagination": pagination, "offset": (number - 1) * size},
-        ))
+        pages.append(
+            Page(
+                path=path_of(number),
+                template=template,
+                title=title + suffix,
+                description=description,
+                context={
+                    **context,
+                    "papers": items[(number - 1) * size : number * size],
+                    "pagination": pagination,
+                    "offset": (number - 1) * size,
+                },
+            )
+        )
     return pages
 
 
@@ -86,38 +93,78 @@ def plan_pages(catalog: Catalog) -> list[Page]:
     """Every HTML page of the site."""
     config = catalog.config
     size = config.page_size
-    papers_of = lambda ids: [catalog.paper(paper_id) for paper_id in ids]  # noqa: E731
-    pages = _listing(catalog.papers, size, urls.home, template="index.html",
-                     title=config.title, description=config.description, context={})
+
+    def papers_of(ids: Sequence[str]) -> list[EnrichedPaper]:
+        return [catalog.paper(paper_id) for paper_id in ids]
+
+    pages = _listing(
+        catalog.papers,
+        size,
+        urls.home,
+        template="index.html",
+        title=config.title,
+        description=config.description,
+        context={},
+    )
     pages += _paper_pages(catalog)
-    pages.append(Page(path=urls.topics_index(), template="topics.html", title="Topics",
-                      description=f"Topics of {config.title}"))
+    pages.append(
+        Page(
+            path=urls.topics_index(),
+            template="topics.html",
+            title="Topics",
+            description=f"Topics of {config.title}",
+        )
+    )
     for topic in catalog.topics:
         slug, rule = topic.rule.slug, topic.rule
         description = rule.description or f"Papers on {rule.name}"
         trending = papers_of(topic.paper_ids)
         newest = sorted(trending, key=lambda item: -item.paper.day.toordinal())
         for order, items, path_of in (
-            ("trending", trending, lambda n, s=slug: urls.topic(s, n)),
-            ("latest", newest, lambda n, s=slug: urls.topic_latest(s, n)),
+            ("trending", trending, partial(urls.topic, slug)),
+            ("latest", newest, partial(urls.topic_latest, slug)),
         ):
             title = rule.name if order == "trending" else f"{rule.name}: latest"
-            pages += _listing(items, size, path_of, template="topic.html", title=title,
-                              description=description, context={"topic": topic, "order": order})
+            pages += _listing(
+                items,
+                size,
+                path_of,
+                template="topic.html",
+                title=title,
+                description=description,
+                context={"topic": topic, "order": order},
+            )
     pages += _archive_pages(catalog)
     if catalog.authors:
-        pages.append(Page(path=urls.authors_index(), template="authors.html", title="Authors",
-                          description=f"Authors of the papers on {config.title}"))
+        pages.append(
+            Page(
+                path=urls.authors_index(),
+                template="authors.html",
+                title="Authors",
+                description=f"Authors of the papers on {config.title}",
+            )
+        )
         for author in catalog.authors:
-            pages += _listing(papers_of(author.paper_ids), size,
-                              lambda n, s=author.slug: urls.author(s, n),
-                              template="author.html", title=author.name,
-                              description=f"Papers by {author.name} on {config.title}",
-                              context={"author": author})
-    pages.append(Page(path=urls.search(), template="search.html", title="Search",
-                      description=f"Search the papers of {config.title}"))
-    pages.append(Page(path="404.html", template="404.html", title="Page not found",
-                      root_absolute=True))
+            pages += _listing(
+                papers_of(author.paper_ids),
+                size,
+                partial(urls.author, author.slug),
+                template="author.html",
+                title=author.name,
+                description=f"Papers by {author.name} on {config.title}",
+                context={"author": author},
+            )
+    pages.append(
+        Page(
+            path=urls.search(),
+            template="search.html",
+            title="Search",
+            description=f"Search the papers of {config.title}",
+        )
+    )
+    pages.append(
+        Page(path="404.html", template="404.html", title="Page not found", root_absolute=True)
+    )
     return pages
 
 
@@ -134,25 +181,27 @@ def _paper_pages(catalog: Catalog) -> list[Page]:
             "previous": catalog.paper(siblings[index - 1]) if index > 0 else None,
             "next": catalog.paper(siblings[index + 1]) if index + 1 < len(siblings) else None,
         }
-        pages.append(Page(
-            path=urls.paper(paper.id),
-            template="paper.html",
-            title=paper.title,
-            description=item.summary,
-            context={
-                "item": item,
-                "related": [catalog.paper(paper_id) for paper_id in item.related],
-                "bibtex": citation.bibtex(paper),
-                "scholar_tags": citation.scholar_tags(paper),
-                "json_ld": citation.json_ld(
-                    paper,
-                    url=urls.absolute(catalog.config.base_url, urls.paper(paper.id)),
-                    abstract=plain_text(paper.abstract),
-                    keywords=[topic_names[slug] for slug in item.topics],
-                ),
-                **neighbours,
-            },
-        ))
+        pages.append(
+            Page(
+                path=urls.paper(paper.id),
+                template="paper.html",
+                title=paper.title,
+                description=item.summary,
+                context={
+                    "item": item,
+                    "related": [catalog.paper(paper_id) for paper_id in item.related],
+                    "bibtex": citation.bibtex(paper),
+                    "scholar_tags": citation.scholar_tags(paper),
+                    "json_ld": citation.json_ld(
+                        paper,
+                        url=urls.absolute(catalog.config.base_url, urls.paper(paper.id)),
+                        abstract=plain_text(paper.abstract),
+                        keywords=[topic_names[slug] for slug in item.topics],
+                    ),
+                    **neighbours,
+                },
+            )
+        )
     return pages
 
 
@@ -176,15 +225,21 @@ def _archive_pages(catalog: Catalog) -> list[Page]:
             pages += _listing(
                 [catalog.paper(paper_id) for paper_id in period.paper_ids],
                 catalog.config.page_size,
-                lambda n, key=period.key, p=path_of: p(key, n),
+                partial(path_of, period.key),
                 template="period.html",
                 title=period.label,
                 description=f"Papers of {period.label} on {catalog.config.title}",
                 context={"period": period, **neighbours},
             )
-    pages.append(Page(path=urls.archive_index(), template="archive.html", title="Archive",
-                      description=f"Every day, week and month of {catalog.config.title}",
-                      context={"tree": _archive_tree(catalog)}))
+    pages.append(
+        Page(
+            path=urls.archive_index(),
+            template="archive.html",
+            title="Archive",
+            description=f"Every day, week and month of {catalog.config.title}",
+            context={"tree": _archive_tree(catalog)},
+        )
+    )
     return pages
 
 

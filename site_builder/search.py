@@ -37,8 +37,16 @@ def search_files(pages: Sequence[OutputFile], *, language: str) -> list[OutputFi
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(page.data)
         site.mkdir(exist_ok=True)
-        command = [str(get_executable()), "--site", str(site), "--output-path", str(bundle),
-                   "--force-language", language, "--silent"]
+        command = [
+            str(get_executable()),
+            "--site",
+            str(site),
+            "--output-path",
+            str(bundle),
+            "--force-language",
+            language,
+            "--silent",
+        ]
         result = subprocess.run(command, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).strip()

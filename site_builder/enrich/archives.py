@@ -47,8 +47,13 @@ def group_periods(papers: Sequence[EnrichedPaper]) -> dict[str, tuple[Period, ..
             members.setdefault(key, []).append(item.paper.id)
             info[key] = (label, start)
         grouped[kind] = tuple(
-            Period(kind=kind, key=key, label=info[key][0], start=info[key][1],
-                   paper_ids=tuple(members[key]))
+            Period(
+                kind=kind,
+                key=key,
+                label=info[key][0],
+                start=info[key][1],
+                paper_ids=tuple(members[key]),
+            )
             for key in sorted(members, key=lambda k: info[k][1])
         )
     return grouped

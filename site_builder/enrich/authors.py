@@ -27,6 +27,7 @@ def group_authors(papers: Sequence[EnrichedPaper]) -> tuple[Author, ...]:
         taken[base] = taken.get(base, 0) + 1
         slug = base if taken[base] == 1 else f"{base}-{taken[base]}"
         newest = sorted(by_name[name], key=lambda item: -item.paper.day.toordinal())
-        authors.append(Author(name=name, slug=slug,
-                              paper_ids=tuple(item.paper.id for item in newest)))
+        authors.append(
+            Author(name=name, slug=slug, paper_ids=tuple(item.paper.id for item in newest))
+        )
     return tuple(authors)

@@ -25,18 +25,20 @@ _MAX_TERMS = 30
 _MAX_DOCUMENT_SHARE = 0.2
 _MIN_SCORE = 0.05
 _WORD = re.compile(r"[a-z][a-z0-9]+")
-_STOPWORDS = frozenset("""
+_STOPWORDS = frozenset(
+    """
 a about above after again against all also an and any are as at be because been before being
 below between both but by can could did do does doing done down during each few for from further
 had has have having he her here hers how however i if in into is it its itself just more most
 much must my no nor not now of off on once only or other our ours out over own same she should
 so some such than that the their theirs them then there these they this those through to too
 under until up upon very via was we were what when where which while who whom why will with
-within without would you your yet thus therefore hence whether either neither among across
-paper papers propose proposed proposes present presents show shows shown study studies work
-works approach approaches method methods result results new novel based using use used uses
-via many several well first second one two three also et al e g i e various different self
-""".split())
+within without would you your yet thus therefore hence whether either neither among across paper
+papers propose proposed proposes present presents show shows shown study studies work works
+approach approaches method methods result results new novel based using use used uses via many
+several well first second one two three also et al e g i e various different self
+""".split()
+)
 
 
 def _stem(word: str) -> str:
@@ -52,7 +54,9 @@ def _terms(paper: Paper) -> Counter[str]:
     return Counter(_stem(w) for w in _WORD.findall(text) if w not in _STOPWORDS)
 
 
-def related_papers(papers: Sequence[Paper], limit: int = RELATED_LIMIT) -> dict[str, tuple[str, ...]]:
+def related_papers(
+    papers: Sequence[Paper], limit: int = RELATED_LIMIT
+) -> dict[str, tuple[str, ...]]:
     """For each paper id, up to `limit` ids of the most similar papers of its day or older."""
     counts = [_terms(paper) for paper in papers]
     total = len(papers)
@@ -84,8 +88,11 @@ def related_papers(papers: Sequence[Paper], limit: int = RELATED_LIMIT) -> dict[
                     scores[other] = scores.get(other, 0.0) + weight * other_weight
         best = heapq.nsmallest(
             limit,
-            ((-round(score, 12), papers[other].id) for other, score in scores.items()
-             if score >= _MIN_SCORE),
+            (
+                (-round(score, 12), papers[other].id)
+                for other, score in scores.items()
+                if score >= _MIN_SCORE
+            ),
         )
         result[papers[index].id] = tuple(paper_id for _, paper_id in best)
     return result
