@@ -7,6 +7,7 @@ const list = document.getElementById("search-results");
 const root = new URL(form.dataset.root, location.href);
 const rootPath = root.pathname.replace(/index\.html$/, "");
 let pagefind = null;
+document.getElementById("search-needs-js").hidden = true;
 
 async function engine() {
   if (!pagefind) {
@@ -23,8 +24,10 @@ function excerpt(text) {
   text.split(/(<mark>.*?<\/mark>)/).forEach((part) => {
     const match = /^<mark>(.*)<\/mark>$/.exec(part);
     const node = match ? document.createElement("mark") : null;
-    const value = new DOMParser().parseFromString(match ? match[1] : part, "text/html");
-    const plain = value.documentElement.textContent;
+    // A <textarea> decodes entities without parsing tags and keeps every space.
+    const decoder = document.createElement("textarea");
+    decoder.innerHTML = match ? match[1] : part;
+    const plain = decoder.value;
     if (node) {
       node.textContent = plain;
       fragment.append(node);

