@@ -58,6 +58,8 @@ class Paper:
     """Topics pinned by the curator; when present they replace automatic assignment."""
     links: tuple[Link, ...] = ()
     upvotes: int | None = None
+    stars: int | None = None
+    """Stars of the paper's code repository; trending's points when there are no upvotes."""
     rank: int | None = None
     """Position in the source's list for the featured day, 1 = top."""
     source: str | None = None
@@ -115,6 +117,8 @@ class Catalog:
     """Topics in topics.yaml order; the catch-all last, and only if it has papers."""
     updated: date
     """The newest paper date: the site's "last updated", never the wall clock."""
+    now: date
+    """The day trending is computed against: `--now`, SOURCE_DATE_EPOCH or `updated`."""
 
     by_id: Mapping[str, EnrichedPaper] = field(default_factory=dict, repr=False)
     """The same papers by id."""

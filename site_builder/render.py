@@ -17,14 +17,13 @@ import jinja2
 
 from . import urls
 from .config import SiteConfig
+from .enrich.trending import WINDOWS, in_window
 from .errors import BuildError
-from .models import Catalog, EnrichedPaper, OutputFile
+from .feedlist import FORMATS, site_feeds
+from .models import Catalog, EnrichedPaper, OutputFile, Topic
 from .theme import template_dirs
 
-__all__ = ["FEEDS", "Page", "plan_pages", "render_pages"]
-
-FEEDS = (("trending", "Trending papers"),)
-"""(name, title) of every feed; each is published as RSS and Atom."""
+__all__ = ["Alternate", "Page", "alternates", "plan_discovery_pages", "plan_pages", "render_pages"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +123,7 @@ def plan_pages(catalog: Catalog) -> list[Page]:
                     },
                 )
             )
+    pages.extend(plan_discovery_pages(catalog))
     pages.append(
         Page(path="404.html", template="404.html", title="Page not found", root_absolute=True)
     )
@@ -164,10 +164,11 @@ def render_pages(pages: Sequence[Page], catalog: Catalog) -> list[OutputFile]:
         "site": config,
         "topics": {topic.rule.slug: topic for topic in catalog.topics},
         "topic_list": catalog.topics,
-        "feeds": [
-            (name, title, urls.feed(name, "rss"), urls.feed(name, "atom")) for name, title in FEEDS
-        ],
+        "alternates": lambda page: alternates(page, config),
+        "absolute_url": lambda path: urls.absolute(config.base_url, path),
+        "trending_windows": WINDOWS,
         "updated": catalog.updated,
+        "now": catalog.now,
         "base_path": urlsplit(config.base_url).path,
         "urls": urls,
     }
@@ -189,3 +190,87 @@ def render_pages(pages: Sequence[Page], catalog: Catalog) -> list[OutputFile]:
             ) from exc
         files.append(OutputFile(PurePosixPath(page.path), html.encode("utf-8")))
     return files
+
+
+# The trending windows, the feeds page and the subscribe page: planned apart from the pages
+# above, each with a template of its own.
+
+
+@dataclass(frozen=True, slots=True)
+class Alternate:
+    """One `<link rel="alternate">` feed autodiscovery tag."""
+
+    title: str
+    media_type: str
+    path: str
+
+
+def alternates(page: Page, config: SiteConfig) -> list[Alternate]:
+    """The feeds a page announces: the trending feed on every page, and on a topic's pages
+    that topic's feed too. Few on purpose: the feeds page lists the rest."""
+    found = [
+        Alternate(
+            f"{config.title}: Trending papers ({form.label})",
+            form.media_type,
+            urls.feed("trending", form.kind),
+        )
+        for form in FORMATS
+    ]
+    topic = page.context.get("topic")
+    if isinstance(topic, Topic):
+        found += [
+            Alternate(
+                f"{config.title}: {topic.rule.name} ({form.label})",
+                form.media_type,
+                urls.topic_feed(topic.rule.slug, form.kind),
+            )
+            for form in FORMATS
+        ]
+    return found
+
+
+def plan_discovery_pages(catalog: Catalog) -> list[Page]:
+    """One list per trending window (today, this week, this month), the feeds page and the
+    subscribe page."""
+    config = catalog.config
+    pages: list[Page] = []
+    for window in WINDOWS:
+        papers_in = in_window(catalog.papers, window, catalog.now)
+        for papers, pagination in _paginate(
+            papers_in, config.page_size, lambda n, name=window.name: urls.trending(name, n)
+        ):
+            suffix = f" (page {pagination.number})" if pagination.number > 1 else ""
+            pages.append(
+                Page(
+                    path=urls.trending(window.name, pagination.number),
+                    template="trending.html",
+                    title=f"Trending {window.title.lower()}{suffix}",
+                    description=f"The papers with the most points {window.title.lower()}.",
+                    context={
+                        "window": window,
+                        "papers": papers,
+                        "pagination": pagination,
+                        "offset": (pagination.number - 1) * config.page_size,
+                    },
+                )
+            )
+    feeds = site_feeds(catalog)
+    pages.append(
+        Page(
+            path=urls.feeds_index(),
+            template="feeds.html",
+            title="Feeds",
+            description=f"Every feed of {config.title}, as RSS, Atom and JSON Feed.",
+            context={"site_feeds": feeds, "formats": FORMATS},
+        )
+    )
+    pages.append(
+        Page(
+            path=urls.subscribe(),
+            template="subscribe.html",
+            title="Subscribe",
+            description=f"Follow {config.title} by feed reader or by email.",
+            context={"site_feeds": feeds[:2], "formats": FORMATS},
+        )
+    )
+    return pages

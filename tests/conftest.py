@@ -46,6 +46,21 @@ def seeded_site(site_dir: Path) -> Path:
     return site_dir
 
 
+PAPERS = FIXTURES / "papers"
+"""Seven papers written from the Hugging Face daily-papers sample: upvotes, stars, a rank, code
+links, non-ASCII authors, spread over 2026-05-01 to 2026-06-12 so every trending window differs."""
+
+
+@pytest.fixture
+def papers_site(site_dir: Path) -> Path:
+    """`site_dir` with the seven fixture papers."""
+    target = site_dir / "content" / "papers" / "2026"
+    target.mkdir(parents=True)
+    for paper in sorted(PAPERS.glob("*.md")):
+        shutil.copy(paper, target / paper.name)
+    return site_dir
+
+
 @pytest.fixture
 def built_site(seeded_site: Path) -> Path:
     """The seeded site, built; returns its _site folder."""

