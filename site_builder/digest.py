@@ -260,7 +260,7 @@ class SmtpSettings:
         return cls(host=host, port=int(port_text), starttls=starttls, user=user, password=password)
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SendReport:
     sent: list[str] = field(default_factory=list)
     already: list[str] = field(default_factory=list)

@@ -16,6 +16,12 @@ SEED = FIXTURES / "daily-papers-mar13.txt"
 SEED_DATE = "2025-03-13"
 
 
+@pytest.fixture(autouse=True)
+def _no_outside_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests choose "now" themselves (--now); a SOURCE_DATE_EPOCH of the shell must not leak in."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
 @pytest.fixture
 def site_dir(tmp_path: Path) -> Path:
     """A site folder with the repository's site.yaml and topics.yaml and no papers."""

@@ -159,7 +159,6 @@ def test_now_comes_from_the_option_then_source_date_epoch() -> None:
 def test_build_now_moves_the_windows_and_the_scores(
     papers_site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     site = papers_site / "_site"
     assert main(["build", "--site", str(papers_site), "--quiet", "--now", "2026-06-01"]) == 0
     today = parse_html((site / "trending/today/index.html").read_text()).text
