@@ -360,7 +360,7 @@ def send_digest(
     try:
         for recipient in pending:
             try:
-                if smtp is None:
+                if smtp is None or smtp.sock is None:  # smtplib closes it on a 421 reply
                     smtp = _connect(settings)
                 smtp.send_message(
                     digest_message(digest, config, recipient),

@@ -30,6 +30,8 @@ class Mailbox:
     received: list[Received] = field(default_factory=list)
     reject: set[str] = field(default_factory=set)
     """Recipients the server refuses with 550, as a mistyped address would be."""
+    hang_up: set[str] = field(default_factory=set)
+    """Recipients the server answers with 421, after which the client must hang up."""
     logins: list[tuple[str, str]] = field(default_factory=list)
 
     async def handle_RCPT(
@@ -37,6 +39,8 @@ class Mailbox:
     ) -> str:
         if address in self.reject:
             return "550 5.1.1 no such mailbox here"
+        if address in self.hang_up:
+            return "421 4.3.2 too busy, closing"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

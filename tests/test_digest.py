@@ -199,6 +199,23 @@ def test_send_delivers_one_message_each_and_never_twice(
         assert len(server.received) == 6
 
 
+def test_a_server_that_hangs_up_costs_only_that_recipient(
+    papers_site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (papers_site / "recipients.txt").write_text(
+        "ada@example.org\nbusy@example.org\nbob@example.net\n"
+    )
+    with smtp_server() as server:
+        server.hang_up.add("busy@example.org")
+        _smtp_env(monkeypatch, server.port)
+        assert _digest(papers_site, "--period", "daily", "--send") == 1
+        assert "error: busy@example.org: not sent: refused: 421" in capsys.readouterr().err
+        assert [r.rcpt_tos for r in server.received] == [["ada@example.org"], ["bob@example.net"]]
+        server.hang_up.clear()
+        assert _digest(papers_site, "--period", "daily", "--send") == 0
+        assert [r.rcpt_tos for r in server.received][2:] == [["busy@example.org"]]
+
+
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_send_logs_in_with_the_environment_credentials(
     papers_site: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
