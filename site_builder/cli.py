@@ -14,7 +14,16 @@ from pathlib import Path
 
 from .build import build
 from .check import check
-from .config import CONFIG_FILE, SiteConfig, find_site_dir, load_config
+from .config import CONFIG_FILE, SiteConfig, find_site_dir, load_config, reference_day
+from .digest import (
+    PERIODS,
+    SmtpSettings,
+    build_digest,
+    digest_message,
+    read_recipients,
+    send_digest,
+    write_message,
+)
 from .errors import ConfigError, SiteError
 from .ingest import SOURCES, store_records
 from .version import __version__
@@ -32,6 +41,8 @@ examples:
   site-builder check
   site-builder build
   site-builder build --site path/to/site --base-url https://user.github.io/repo/
+  site-builder digest --period daily --output digest.eml
+  site-builder digest --period weekly --send
 
 exit codes: 0 done, 1 a problem in the input (nothing written), 2 wrong usage,
 3 check --strict found warnings
@@ -82,6 +93,7 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd.add_argument(
         "--output", type=Path, metavar="DIR", help="write here instead of site.yaml's output_dir"
     )
+    _now_option(build_cmd)
     build_cmd.set_defaults(run=_build)
 
     ingest_cmd = commands.add_parser(
@@ -114,10 +126,67 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="exit with code 3 when there are warnings"
     )
     check_cmd.set_defaults(run=_check)
+
+    digest_cmd = commands.add_parser(
+        "digest",
+        parents=[common],
+        help="render the email digest of the top papers, and send it",
+        description="Render the top papers of the day (daily) or of the last 7 days (weekly)\n"
+        "as an email: HTML with inline styles plus a plain-text part, in one multipart\n"
+        "MIME message; the same papers as the site's trending/today/ or trending/week/.\n"
+        "--output writes it to a file to review; --send delivers it over SMTP to every\n"
+        "address of the recipients file, one message each.",
+        epilog=_DIGEST_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    digest_cmd.add_argument(
+        "--period", choices=sorted(PERIODS), required=True, help="which digest to make"
+    )
+    digest_cmd.add_argument(
+        "--output", type=Path, metavar="FILE", help="write the message here (an .eml file)"
+    )
+    digest_cmd.add_argument(
+        "--send", action="store_true", help="deliver it over SMTP (settings from the environment)"
+    )
+    digest_cmd.add_argument(
+        "--recipients",
+        type=Path,
+        metavar="FILE",
+        help="addresses to send to, one a line; default: site.yaml's email.recipients_file",
+    )
+    _now_option(digest_cmd)
+    digest_cmd.set_defaults(run=_digest)
     return parser
 
 
+_DIGEST_EPILOG = """\
+SMTP settings come from the environment, so no secret sits in site.yaml:
+  SMTP_HOST       the mail server (required with --send)
+  SMTP_PORT       default 587
+  SMTP_STARTTLS   true (default) or false; a password is never sent unencrypted
+  SMTP_USER, SMTP_PASSWORD   log in with these when both are set
+
+Every delivery is recorded in site.yaml's email.state_file at once, so running the same
+digest again sends only to those who did not get it (after a failure, say): never twice.
+
+examples:
+  site-builder digest --period daily --output digest.eml
+  SMTP_HOST=smtp.example.org SMTP_USER=me SMTP_PASSWORD=... \\
+      site-builder digest --period weekly --send
+"""
+
+
+def _now_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--now",
+        metavar="YYYY-MM-DD",
+        help="the day trending is computed for; default: SOURCE_DATE_EPOCH's day when set, "
+        "else the newest paper's day (never the clock, so output is reproducible)",
+    )
+
+
 def _config(options: argparse.Namespace, base_url: str | None = None) -> SiteConfig:
+    now = reference_day(getattr(options, "now", None))
     site: Path | None = getattr(options, "site", None)
     if site is not None:
         if not (site / CONFIG_FILE).is_file():
@@ -125,7 +194,7 @@ def _config(options: argparse.Namespace, base_url: str | None = None) -> SiteCon
         root = site
     else:
         root = find_site_dir(Path.cwd())
-    return load_config(root, base_url=base_url)
+    return load_config(root, base_url=base_url, now=now)
 
 
 def _say(options: argparse.Namespace, message: str) -> None:
@@ -167,6 +236,34 @@ def _check(options: argparse.Namespace) -> int:
         f"{_count(len(report.warnings), 'warning')}",
     )
     return EXIT_WARNINGS if report.warnings and options.strict else EXIT_OK
+
+
+def _digest(options: argparse.Namespace) -> int:
+    if options.output is None and not options.send:
+        print("error: digest needs --output FILE, --send, or both", file=sys.stderr)
+        return EXIT_USAGE
+    config = _config(options)
+    settings = SmtpSettings.from_environ() if options.send else None
+    recipients_file = options.recipients or config.email.recipients_file
+    recipients = read_recipients(recipients_file) if options.send else []
+    digest = build_digest(config, options.period)
+    if not digest.papers:
+        _say(options, f"No papers for the {options.period} digest of {digest.last}: nothing to do.")
+        return EXIT_OK
+    if options.output is not None:
+        write_message(digest_message(digest, config, None), options.output)
+        _say(options, f"Wrote {digest.subject!r} ({len(digest.papers)} papers) to {options.output}")
+    if settings is None:
+        return EXIT_OK
+    report = send_digest(digest, config, recipients, settings)
+    for recipient, reason in report.failed:
+        print(f"error: {recipient}: not sent: {reason}", file=sys.stderr)
+    _say(
+        options,
+        f"Digest {digest.key}: sent to {_count(len(report.sent), 'recipient')}, "
+        f"{len(report.already)} had it already, {len(report.failed)} failed",
+    )
+    return EXIT_ERROR if report.failed else EXIT_OK
 
 
 def _count(number: int, noun: str) -> str:

@@ -6,9 +6,12 @@ Unknown keys are errors too: a misspelt setting must not silently fall back to i
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,7 +19,16 @@ from urllib.parse import urlsplit
 from .errors import ConfigError, SiteError, raise_collected
 from .yamlload import YamlMapping, load_mapping
 
-__all__ = ["CONFIG_FILE", "SiteConfig", "TopicRule", "find_site_dir", "load_config"]
+__all__ = [
+    "CONFIG_FILE",
+    "EmailConfig",
+    "SiteConfig",
+    "TopicRule",
+    "TrendingConfig",
+    "find_site_dir",
+    "load_config",
+    "reference_day",
+]
 
 CONFIG_FILE = "site.yaml"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -41,6 +53,32 @@ class TopicRule:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class TrendingConfig:
+    """How the trending score weighs a paper's points against its age (`trending:`)."""
+
+    half_life_days: float = 3.0
+    """Days after which a paper's points count half; the score halves again every as many days."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmailConfig:
+    """The email digest (`email:`). SMTP host and credentials come from the environment."""
+
+    sender: str = ""
+    """The From address, e.g. `Daily Papers <papers@example.org>`; `digest` needs it."""
+    subject_prefix: str = ""
+    """Put before every digest's subject, e.g. `[Daily Papers]`."""
+    signup_url: str = ""
+    """Where readers sign up for the email; shown on the subscribe page and in every digest."""
+    items: int = 10
+    """Papers in one digest."""
+    recipients_file: Path = Path("recipients.txt")
+    """One address a line (site.yaml gives it relative to the site folder)."""
+    state_file: Path = Path("digest-state.json")
+    """Which digests went to whom, so a re-run never sends one twice (relative in site.yaml)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SiteConfig:
     """Everything a build needs to know besides the papers."""
 
@@ -59,6 +97,11 @@ class SiteConfig:
     feed_items: int = 50
     """Papers in the trending feeds."""
     topics: tuple[TopicRule, ...] = field(default=())
+    trending: TrendingConfig = field(default_factory=TrendingConfig)
+    email: EmailConfig = field(default_factory=EmailConfig)
+    now: date | None = None
+    """The day trending decays against (from `--now` or SOURCE_DATE_EPOCH); None means the
+    newest paper's day, so the same content always gives the same site."""
 
     @property
     def papers_dir(self) -> Path:
@@ -164,6 +207,79 @@ def _base_url(value: str) -> str | None:
     return None
 
 
+def _half_life(value: float) -> str | None:
+    return None if value > 0 else "must be a positive number of days"
+
+
+def _email_address(value: str) -> str | None:
+    _, address = parseaddr(value)
+    local, _, domain = address.partition("@")
+    if not local or "." not in domain:
+        return "must be an email address such as 'Daily Papers <papers@example.org>'"
+    return None
+
+
+def _web_url(value: str) -> str | None:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return "must be an absolute http(s) URL"
+    return None
+
+
+def reference_day(now: str | None, environ: Mapping[str, str] = os.environ) -> date | None:
+    """The "now" trending is computed against: `--now YYYY-MM-DD`, else the day of
+    `SOURCE_DATE_EPOCH` (UTC), else None (the newest paper's day). Never the wall clock."""
+    if now is not None:
+        try:
+            return date.fromisoformat(now)
+        except ValueError:
+            raise ConfigError(f"--now must be a date like 2025-03-13, not {now!r}") from None
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch:
+        return None
+    try:
+        return datetime.fromtimestamp(int(epoch), tz=UTC).date()
+    except (ValueError, OverflowError, OSError):
+        raise ConfigError(
+            f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {epoch!r}"
+        ) from None
+
+
+def _trending(data: dict[str, Any], problems: _Problems) -> TrendingConfig:
+    section = dict(_take(data, problems, "trending", dict, {}))
+    half_life = _take(
+        section,
+        problems,
+        "half_life_days",
+        (int, float),
+        3.0,
+        prefix="trending.",
+        check=_half_life,
+    )
+    _unknown(section, problems, ("half_life_days",), "trending.")
+    return TrendingConfig(half_life_days=float(half_life))
+
+
+def _email(data: dict[str, Any], problems: _Problems, root: Path) -> EmailConfig:
+    section = dict(_take(data, problems, "email", dict, {}))
+
+    def take(key: str, default: Any, check: Callable[[Any], str | None] | None = None) -> Any:
+        kind = int if isinstance(default, int) else str
+        return _take(section, problems, key, kind, default, prefix="email.", check=check)
+
+    config = EmailConfig(
+        sender=take("from", "", _email_address),
+        subject_prefix=take("subject_prefix", ""),
+        signup_url=take("signup_url", "", _web_url),
+        items=take("items", 10, _positive),
+        recipients_file=root / take("recipients_file", "recipients.txt"),
+        state_file=root / take("state_file", "digest-state.json"),
+    )
+    known = ("from", "items", "recipients_file", "signup_url", "state_file", "subject_prefix")
+    _unknown(section, problems, known, "email.")
+    return config
+
+
 def _unknown(
     data: dict[str, Any], problems: _Problems, known: tuple[str, ...], prefix: str
 ) -> None:
@@ -172,8 +288,11 @@ def _unknown(
         problems.add(prefix + str(key), f"unknown setting (known settings: {allowed})")
 
 
-def load_config(site_dir: Path, *, base_url: str | None = None) -> SiteConfig:
-    """Read `site_dir/site.yaml` and the topics file; `base_url` overrides the file's."""
+def load_config(
+    site_dir: Path, *, base_url: str | None = None, now: date | None = None
+) -> SiteConfig:
+    """Read `site_dir/site.yaml` and the topics file; `base_url` overrides the file's, and
+    `now` is the reference day for trending (see `reference_day`)."""
     root = site_dir.resolve()
     path = root / CONFIG_FILE
     doc = _read(path, CONFIG_FILE)
@@ -191,6 +310,8 @@ def load_config(site_dir: Path, *, base_url: str | None = None) -> SiteConfig:
     feeds = dict(feeds)
     feed_items = _take(feeds, problems, "items", int, 50, prefix="feeds.", check=_positive)
     _unknown(feeds, problems, ("items",), "feeds.")
+    trending = _trending(data, problems)
+    email = _email(data, problems, root)
     _unknown(
         data,
         problems,
@@ -203,6 +324,8 @@ def load_config(site_dir: Path, *, base_url: str | None = None) -> SiteConfig:
             "output_dir",
             "page_size",
             "feeds",
+            "trending",
+            "email",
         ),
         "",
     )
@@ -225,6 +348,9 @@ def load_config(site_dir: Path, *, base_url: str | None = None) -> SiteConfig:
         page_size=page_size,
         feed_items=feed_items,
         topics=load_topics(content_dir / "topics.yaml"),
+        trending=trending,
+        email=email,
+        now=now,
     )
 
 

@@ -4,7 +4,8 @@
     ├── ConfigError           site.yaml or topics.yaml is wrong
     ├── ContentError          a paper file is wrong (carries path, line and field)
     ├── IngestError           a source payload cannot be read
-    └── BuildError            the site cannot be written
+    ├── BuildError            the site cannot be written
+    └── EmailError            the email digest cannot be sent (SMTP settings, recipients, state)
 
 Any other exception escaping the CLI is a bug in site_builder and shows its traceback.
 """
@@ -17,6 +18,7 @@ __all__ = [
     "BuildError",
     "ConfigError",
     "ContentError",
+    "EmailError",
     "IngestError",
     "SiteError",
     "raise_collected",
@@ -67,6 +69,10 @@ class IngestError(SiteError):
 
 class BuildError(SiteError):
     """The output cannot be planned or written."""
+
+
+class EmailError(SiteError):
+    """The email digest cannot be sent: SMTP settings, the recipients file or the state file."""
 
 
 def raise_collected(problems: list[SiteError]) -> None:

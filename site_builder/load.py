@@ -197,6 +197,7 @@ def _validate(doc: Document, path: Path, topics: Collection[str]) -> Paper:
         topics=pinned,
         links=fields.links(),
         upvotes=fields.count("upvotes", 0),
+        stars=fields.count("stars", 0),
         rank=fields.count("rank", 1),
         source=fields.text("source"),
         hidden=fields.flag("hidden"),

@@ -60,6 +60,8 @@ class Paper:
     """Topics pinned by the curator; when present they replace automatic assignment."""
     links: tuple[Link, ...] = ()
     upvotes: int | None = None
+    stars: int | None = None
+    """Stars of the paper's code repository; trending's points when there are no upvotes."""
     rank: int | None = None
     """Position in the source's list for the featured day, 1 = top."""
     source: str | None = None
@@ -146,6 +148,8 @@ class Catalog:
     """Archive periods by kind ("day", "week", "month"), oldest first."""
     authors: tuple[Author, ...] = ()
     """Every named author, by name."""
+    now: date
+    """The day trending is computed against: `--now`, SOURCE_DATE_EPOCH or `updated`."""
 
     by_id: Mapping[str, EnrichedPaper] = field(default_factory=dict, repr=False)
     """The same papers by id."""

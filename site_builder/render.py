@@ -19,15 +19,14 @@ import jinja2
 from . import citation, urls
 from .config import SiteConfig
 from .enrich.archives import week_key
+from .enrich.trending import WINDOWS, in_window
 from .errors import BuildError
+from .feedlist import FORMATS, site_feeds
 from .markdown import plain_text
-from .models import Catalog, EnrichedPaper, OutputFile, Period
+from .models import Catalog, EnrichedPaper, OutputFile, Period, Topic
 from .theme import template_dirs
 
-__all__ = ["FEEDS", "Page", "plan_pages", "render_pages"]
-
-FEEDS = (("trending", "Trending papers"),)
-"""(name, title) of every feed; each is published as RSS and Atom."""
+__all__ = ["Alternate", "Page", "alternates", "plan_discovery_pages", "plan_pages", "render_pages"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +161,7 @@ def plan_pages(catalog: Catalog) -> list[Page]:
             description=f"Search the papers of {config.title}",
         )
     )
+    pages.extend(plan_discovery_pages(catalog))
     pages.append(
         Page(path="404.html", template="404.html", title="Page not found", root_absolute=True)
     )
@@ -296,10 +296,11 @@ def render_pages(pages: Sequence[Page], catalog: Catalog) -> list[OutputFile]:
         "site": config,
         "topics": {topic.rule.slug: topic for topic in catalog.topics},
         "topic_list": catalog.topics,
-        "feeds": [
-            (name, title, urls.feed(name, "rss"), urls.feed(name, "atom")) for name, title in FEEDS
-        ],
+        "alternates": lambda page: alternates(page, config),
+        "absolute_url": lambda path: urls.absolute(config.base_url, path),
+        "trending_windows": WINDOWS,
         "updated": catalog.updated,
+        "now": catalog.now,
         "base_path": urlsplit(config.base_url).path,
         "urls": urls,
         "periods": catalog.periods,
@@ -324,3 +325,77 @@ def render_pages(pages: Sequence[Page], catalog: Catalog) -> list[OutputFile]:
             ) from exc
         files.append(OutputFile(PurePosixPath(page.path), html.encode("utf-8")))
     return files
+
+
+# The trending windows, the feeds page and the subscribe page: planned apart from the pages
+# above, each with a template of its own.
+
+
+@dataclass(frozen=True, slots=True)
+class Alternate:
+    """One `<link rel="alternate">` feed autodiscovery tag."""
+
+    title: str
+    media_type: str
+    path: str
+
+
+def alternates(page: Page, config: SiteConfig) -> list[Alternate]:
+    """The feeds a page announces: the trending feed on every page, and on a topic's pages
+    that topic's feed too. Few on purpose: the feeds page lists the rest."""
+    found = [
+        Alternate(
+            f"{config.title}: Trending papers ({form.label})",
+            form.media_type,
+            urls.feed("trending", form.kind),
+        )
+        for form in FORMATS
+    ]
+    topic = page.context.get("topic")
+    if isinstance(topic, Topic):
+        found += [
+            Alternate(
+                f"{config.title}: {topic.rule.name} ({form.label})",
+                form.media_type,
+                urls.topic_feed(topic.rule.slug, form.kind),
+            )
+            for form in FORMATS
+        ]
+    return found
+
+
+def plan_discovery_pages(catalog: Catalog) -> list[Page]:
+    """One list per trending window (today, this week, this month), the feeds page and the
+    subscribe page."""
+    config = catalog.config
+    pages: list[Page] = []
+    for window in WINDOWS:
+        pages += _listing(
+            in_window(catalog.papers, window, catalog.now),
+            config.page_size,
+            partial(urls.trending, window.name),
+            template="trending.html",
+            title=f"Trending {window.title.lower()}",
+            description=f"The papers with the most points {window.title.lower()}.",
+            context={"window": window},
+        )
+    feeds = site_feeds(catalog)
+    pages.append(
+        Page(
+            path=urls.feeds_index(),
+            template="feeds.html",
+            title="Feeds",
+            description=f"Every feed of {config.title}, as RSS, Atom and JSON Feed.",
+            context={"site_feeds": feeds, "formats": FORMATS},
+        )
+    )
+    pages.append(
+        Page(
+            path=urls.subscribe(),
+            template="subscribe.html",
+            title="Subscribe",
+            description=f"Follow {config.title} by feed reader or by email.",
+            context={"site_feeds": feeds[:2], "formats": FORMATS},
+        )
+    )
+    return pages

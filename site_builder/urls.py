@@ -21,8 +21,10 @@ __all__ = [
     "authors_index",
     "day",
     "feed",
+    "feeds_index",
     "home",
     "month",
+    "opml",
     "paper",
     "paper_slug",
     "relative",
@@ -30,9 +32,12 @@ __all__ = [
     "search_bundle",
     "slugify",
     "static",
+    "subscribe",
     "topic",
+    "topic_feed",
     "topic_latest",
     "topics_index",
+    "trending",
     "week",
 ]
 
@@ -117,9 +122,36 @@ def search_bundle() -> str:
     return "pagefind/"
 
 
+_FEED_SUFFIX = {"rss": ".rss.xml", "atom": ".atom.xml", "json": ".json"}
+
+
 def feed(name: str, kind: str) -> str:
-    """`kind` is "rss" or "atom"."""
-    return f"feeds/{name}.{kind}.xml"
+    """`kind` is "rss", "atom" or "json" (JSON Feed)."""
+    return f"feeds/{name}{_FEED_SUFFIX[kind]}"
+
+
+def topic_feed(slug: str, kind: str) -> str:
+    """A topic's own feed; under topics/ so a topic slug never collides with a site feed."""
+    return feed(f"topics/{slug}", kind)
+
+
+def feeds_index() -> str:
+    """The page listing every feed."""
+    return f"feeds/{INDEX}"
+
+
+def opml() -> str:
+    """Every feed in one OPML file, for subscribing to all of them in one step."""
+    return "feeds/feeds.opml"
+
+
+def subscribe() -> str:
+    return f"subscribe/{INDEX}"
+
+
+def trending(window: str, page: int = 1) -> str:
+    """A trending window's list: `trending/today/`, `trending/week/`, `trending/month/`."""
+    return _paged(f"trending/{window}", page)
 
 
 def static(name: str) -> str:

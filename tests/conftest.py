@@ -16,6 +16,12 @@ SEED = FIXTURES / "daily-papers-mar13.txt"
 SEED_DATE = "2025-03-13"
 
 
+@pytest.fixture(autouse=True)
+def _no_outside_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests choose "now" themselves (--now); a SOURCE_DATE_EPOCH of the shell must not leak in."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
 @pytest.fixture
 def site_dir(tmp_path: Path) -> Path:
     """A site folder with the repository's site.yaml and topics.yaml and no papers."""
@@ -43,6 +49,21 @@ def seeded_site(site_dir: Path) -> Path:
         ]
     )
     assert code == 0
+    return site_dir
+
+
+PAPERS = FIXTURES / "papers"
+"""Seven papers written from the Hugging Face daily-papers sample: upvotes, stars, a rank, code
+links, non-ASCII authors, spread over 2026-05-01 to 2026-06-12 so every trending window differs."""
+
+
+@pytest.fixture
+def papers_site(site_dir: Path) -> Path:
+    """`site_dir` with the seven fixture papers."""
+    target = site_dir / "content" / "papers" / "2026"
+    target.mkdir(parents=True)
+    for paper in sorted(PAPERS.glob("*.md")):
+        shutil.copy(paper, target / paper.name)
     return site_dir
 
 

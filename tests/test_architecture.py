@@ -23,6 +23,7 @@ RANKS = {
     "load": 4,
     "enrich": 5,
     "pipeline": 6,
+    "feedlist": 6,
     "theme": 3,
     "render": 7,
     "feeds": 7,
@@ -32,6 +33,7 @@ RANKS = {
     "writer": 4,
     "build": 8,
     "check": 8,
+    "digest": 8,
     "ingest": 8,
     "cli": 9,
     "__main__": 10,
@@ -72,7 +74,15 @@ def test_modules_import_only_downwards() -> None:
 
 
 def test_build_and_check_never_import_ingest() -> None:
-    for name in ("build.py", "check.py", "pipeline.py", "render.py", "feeds.py"):
+    for name in (
+        "build.py",
+        "check.py",
+        "pipeline.py",
+        "render.py",
+        "feeds.py",
+        "feedlist.py",
+        "digest.py",
+    ):
         assert "ingest" not in _imports(PACKAGE / name), name
 
 

@@ -163,7 +163,11 @@ def test_every_page_links_the_feeds_and_a_canonical_url(built_site: Path) -> Non
         alternates = {
             t[1]["type"] for t in tags if t[0] == "link" and t[1].get("rel") == "alternate"
         }
-        assert alternates == {"application/rss+xml", "application/atom+xml"}, page
+        assert alternates == {
+            "application/rss+xml",
+            "application/atom+xml",
+            "application/feed+json",
+        }, page
         canonical = [
             t[1]["href"] for t in tags if t[0] == "link" and t[1].get("rel") == "canonical"
         ]

@@ -13,7 +13,7 @@ from site_builder.cli import main
 
 from .conftest import SEED
 
-COMMANDS = [["build"], ["ingest"], ["ingest", "text"], ["check"]]
+COMMANDS = [["build"], ["ingest"], ["ingest", "text"], ["check"], ["digest"]]
 
 
 @pytest.mark.parametrize("command", [[], *COMMANDS], ids=lambda c: " ".join(c) or "top")

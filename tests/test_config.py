@@ -47,7 +47,7 @@ def test_every_problem_is_listed_with_its_line(tmp_path: Path) -> None:
         f"  {path}:3: page_size: must be a positive whole number",
         f"  {path}:5: feeds.itmes: unknown setting (known settings: items)",
         f"  {path}:6: titel: unknown setting (known settings: base_url, content_dir, "
-        "description, feeds, language, output_dir, page_size, title)",
+        "description, email, feeds, language, output_dir, page_size, title, trending)",
     ]
 
 

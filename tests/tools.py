@@ -44,3 +44,10 @@ def chromium_path() -> str:
     require("Chromium (for browser tests)", found, "apt-get install chromium")
     assert found is not None
     return found
+
+
+def newsboat() -> str:
+    """Newsboat, a command-line feed reader, to subscribe to our feeds the way a reader does."""
+    found = shutil.which("newsboat")
+    require("newsboat (a command-line feed reader)", found, "apt-get install newsboat")
+    return str(found)

@@ -31,13 +31,17 @@ def summarize(text: str, limit: int = SUMMARY_LENGTH) -> str:
 def enrich(papers: Sequence[Paper], config: SiteConfig) -> Catalog:
     """Visible papers → topics, scores, rendered Markdown and the trending order."""
     matcher = TopicMatcher(config.topics)
-    visible = sorted((p for p in papers if not p.hidden), key=trending_key)
+    shown = [p for p in papers if not p.hidden]
+    updated = max((p.day for p in shown), default=_EPOCH)
+    now = config.now or updated
+    half_life = config.trending.half_life_days
+    visible = sorted(shown, key=lambda p: trending_key(p, now=now, half_life_days=half_life))
     related = related_papers(visible)
     enriched = tuple(
         EnrichedPaper(
             paper=paper,
             topics=matcher.assign(paper),
-            score=score(paper),
+            score=score(paper, now=now, half_life_days=half_life),
             summary=summarize(plain_text(paper.abstract)),
             abstract_html=render_markdown(paper.abstract),
             notes_html=render_markdown(paper.notes),
@@ -55,7 +59,8 @@ def enrich(papers: Sequence[Paper], config: SiteConfig) -> Catalog:
         config=config,
         papers=enriched,
         topics=tuple(topics),
-        updated=max((p.day for p in visible), default=_EPOCH),
+        updated=updated,
+        now=now,
         by_id={p.paper.id: p for p in enriched},
         periods=group_periods(enriched),
         authors=group_authors(enriched),
