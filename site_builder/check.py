@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .config import SiteConfig
+from .pagescheck import pages_warnings
 from .pipeline import load_catalog
 
 __all__ = ["CheckReport", "check"]
@@ -23,7 +24,8 @@ def _shown(path: Path, config: SiteConfig) -> Path:
 
 
 def check(config: SiteConfig) -> CheckReport:
-    """Load and enrich everything a build would (raising its errors), then list warnings."""
+    """Load and enrich everything a build would (raising its errors), then list warnings:
+    papers in the catch-all topic, and what would break on GitHub Pages in the last build."""
     catalog = load_catalog(config)
     catch_all = config.catch_all
     warnings = [
@@ -32,4 +34,5 @@ def check(config: SiteConfig) -> CheckReport:
         for item in catalog.papers
         if catch_all.slug in item.topics
     ]
+    warnings += pages_warnings(config.output_dir, config.base_url)
     return CheckReport(papers=len(catalog.papers), topics=len(catalog.topics), warnings=warnings)

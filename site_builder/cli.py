@@ -26,6 +26,7 @@ from .digest import (
 )
 from .errors import ConfigError, SiteError
 from .ingest import SOURCES, store_records
+from .scaffold import scaffold_site
 from .version import __version__
 
 __all__ = ["main"]
@@ -126,6 +127,37 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="exit with code 3 when there are warnings"
     )
     check_cmd.set_defaults(run=_check)
+
+    init_cmd = commands.add_parser(
+        "init",
+        help="create a new site folder, ready to build and publish on GitHub Pages",
+        description="Create a site in DIR: a commented site.yaml, topics, an empty "
+        "content/papers/, the GitHub Pages workflow, a Makefile, requirements.txt naming the "
+        "site-builder to install, a README for the curator and a .gitignore. Existing files "
+        "are never overwritten.",
+    )
+    init_cmd.add_argument("directory", type=Path, metavar="DIR", help="the new site's folder")
+    init_cmd.add_argument("--title", default="Research papers", help="the site's name")
+    init_cmd.add_argument(
+        "--description",
+        default="Trending papers, curated daily.",
+        help="one line under the home page heading",
+    )
+    init_cmd.add_argument(
+        "--base-url",
+        default="https://example.github.io/papers/",
+        metavar="URL",
+        help="where the site will be served (see site.yaml)",
+    )
+    init_cmd.add_argument(
+        "--requirement",
+        metavar="SPEC",
+        help="how the site's CI installs site-builder, e.g. "
+        "'site-builder @ git+https://host/you/site_builder' "
+        "(default: the way this copy was installed)",
+    )
+    init_cmd.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    init_cmd.set_defaults(run=_init)
 
     digest_cmd = commands.add_parser(
         "digest",
@@ -236,6 +268,28 @@ def _check(options: argparse.Namespace) -> int:
         f"{_count(len(report.warnings), 'warning')}",
     )
     return EXIT_WARNINGS if report.warnings and options.strict else EXIT_OK
+
+
+def _init(options: argparse.Namespace) -> int:
+    report = scaffold_site(
+        options.directory,
+        title=options.title,
+        description=options.description,
+        base_url=options.base_url,
+        requirement=options.requirement,
+    )
+    for path in report.created:
+        _say(options, f"created {path}")
+    _say(
+        options,
+        f"""
+Next steps:
+  cd {options.directory}
+  site-builder ingest text --file PAGE.txt --date YYYY-MM-DD   # or set sources: in site.yaml
+  make site                                                    # build _site/ and look at it
+Then push the folder to GitHub and set Settings -> Pages -> Source to "GitHub Actions".""",
+    )
+    return EXIT_OK
 
 
 def _digest(options: argparse.Namespace) -> int:

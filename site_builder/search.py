@@ -28,7 +28,11 @@ _UNUSED = re.compile(r"^pagefind-(.*-)?ui\.(js|css)$|^pagefind-highlight\.js$")
 
 
 def search_files(pages: Sequence[OutputFile], *, language: str) -> list[OutputFile]:
-    """The Pagefind bundle indexing `pages` (rendered HTML), as files under `pagefind/`."""
+    """The Pagefind bundle indexing `pages` (rendered HTML), as files under `pagefind/`.
+
+    A site with no papers has no index; its search page says search is not available."""
+    if not pages:
+        return []
     with tempfile.TemporaryDirectory(prefix="site-builder-search-") as temp:
         site = Path(temp) / "site"
         bundle = Path(temp) / "pagefind"

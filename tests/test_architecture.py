@@ -30,6 +30,8 @@ RANKS = {
     "sitemap": 7,
     "search": 7,
     "citation": 4,
+    "pagescheck": 4,
+    "scaffold": 8,
     "writer": 4,
     "build": 8,
     "check": 8,
