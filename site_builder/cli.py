@@ -121,10 +121,18 @@ def _parser() -> argparse.ArgumentParser:
         parents=[common],
         help="validate content/ and report what needs a look",
         description="Load and validate site.yaml, topics.yaml and every paper as a build would, "
-        "without writing anything; list papers that match no topic.",
+        "without writing anything; list papers that match no topic, and, in the last build, "
+        "what would break on GitHub Pages: a site over 1 GB, files Jekyll would hide, links "
+        "that leave the base path.",
     )
     check_cmd.add_argument(
         "--strict", action="store_true", help="exit with code 3 when there are warnings"
+    )
+    check_cmd.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="the address the last build used, if it was built with --base-url; links in "
+        "the built site are checked against its path",
     )
     check_cmd.set_defaults(run=_check)
 
@@ -259,7 +267,7 @@ def _ingest(options: argparse.Namespace) -> int:
 
 
 def _check(options: argparse.Namespace) -> int:
-    report = check(_config(options))
+    report = check(_config(options, base_url=options.base_url))
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     _say(

@@ -72,8 +72,8 @@ def test_the_workflow_build_runs_here_from_a_fresh_clone(tmp_path: Path) -> None
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
     base_url = "https://someone.github.io/papers-repo"  # what configure-pages reports
-    for command in _build_steps():
-        command = command.replace("${{ steps.pages.outputs.base_url }}", base_url)
+    for step in _build_steps():
+        command = step.replace("${{ steps.pages.outputs.base_url }}", base_url)
         subprocess.run(
             ["bash", "-c", command],
             cwd=clone,
@@ -149,7 +149,8 @@ def test_init_scaffolds_a_site_that_builds_and_links_under_a_sub_path(
     base_url = "https://someone.github.io/robots/"
     assert main(["build", "--site", str(site), "--quiet", "--base-url", base_url]) == 0
     assert broken_links(site / "_site", base_url) == []
-    assert main(["check", "--site", str(site), "--strict", "--quiet"]) == 0
+    assert main(["check", "--site", str(site), "--strict", "--quiet", "--base-url", base_url]) == 0
+    assert main(["check", "--site", str(site), "--strict", "--quiet"]) == 3  # /papers/ in site.yaml
 
 
 def test_init_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
