@@ -4,6 +4,7 @@
     ├── ConfigError           site.yaml or topics.yaml is wrong
     ├── ContentError          a paper file is wrong (carries path, line and field)
     ├── IngestError           a source payload cannot be read
+    │   └── FetchError        a source cannot be reached (after retries)
     └── BuildError            the site cannot be written
 
 Any other exception escaping the CLI is a bug in site_builder and shows its traceback.
@@ -17,6 +18,7 @@ __all__ = [
     "BuildError",
     "ConfigError",
     "ContentError",
+    "FetchError",
     "IngestError",
     "SiteError",
     "raise_collected",
@@ -38,7 +40,10 @@ class SiteError(Exception):
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.path = Path(path) if path is not None else None
+        # A URL (a source's address) stays text: as a Path, "http://" would lose a slash.
+        self.path: Path | str | None = (
+            path if isinstance(path, str) and "://" in path else Path(path) if path else None
+        )
         self.line = line
         self.field = field
 
@@ -63,6 +68,10 @@ class ContentError(SiteError):
 
 class IngestError(SiteError):
     """A source payload cannot be parsed into paper records."""
+
+
+class FetchError(IngestError):
+    """A source could not be reached, or kept failing after every retry."""
 
 
 class BuildError(SiteError):
