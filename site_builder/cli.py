@@ -113,9 +113,10 @@ def _parser() -> argparse.ArgumentParser:
         "ingest",
         parents=[common, dry_run],
         help="add or update papers in content/ from a source (or from all in site.yaml)",
-        description="Read papers from a source and merge them into content/papers/. Source "
-        "fields are updated; a curator's pinned topics, hidden flag, extra keys and "
-        "notes are never touched. Running the same ingest twice changes nothing.",
+        description="Read papers from a source (or, with no SOURCE, from every source in\n"
+        "site.yaml) and merge them into content/papers/. Source fields are updated; a\n"
+        "curator's pinned topics, hidden flag, extra keys and notes are never touched.\n"
+        "Running the same ingest twice changes nothing.",
         epilog=_INGEST_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -102,7 +102,7 @@ def test_no_configured_sources_is_a_clear_error(
     site_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["ingest", "--site", str(site_dir)]) == EXIT_ERROR
-    assert "site.yaml lists no sources" in capsys.readouterr().err
+    assert "site.yaml: no sources listed" in capsys.readouterr().err
 
 
 def test_dry_run_changes_nothing_and_says_what_it_would_do(
@@ -118,11 +118,37 @@ def test_dry_run_changes_nothing_and_says_what_it_would_do(
     assert "Dry run: 4 papers read from arxiv-rss" in out
 
 
-def test_one_source_from_a_saved_file(site_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = Path(__file__).parent / "fixtures" / "ingest" / "refs.bib"
-    assert main(["ingest", "bibtex", "--site", str(site_dir), "--file", str(path)]) == EXIT_OK
-    assert "4 papers read from bibtex: 4 added" in capsys.readouterr().out
+@pytest.mark.parametrize(
+    ("source", "name", "summary"),
+    [
+        ("bibtex", "refs.bib", "4 papers read from bibtex: 4 added"),
+        ("json", "papers.yaml", "2 papers read from json: 2 added"),
+        ("hf", "hf-daily-papers-2024.json", "2 papers read from hf: 2 added"),
+        ("hf", "hf-paper.json", "1 paper read from hf: 1 added"),
+        ("arxiv", "arxiv-ids-old-format.xml", "2 papers read from arxiv: 2 added"),
+        ("arxiv-rss", "arxiv-rss-listing.atom", "2 papers read from arxiv-rss: 1 added"),
+    ],
+)
+def test_one_source_from_a_saved_file(
+    site_dir: Path, capsys: pytest.CaptureFixture[str], source: str, name: str, summary: str
+) -> None:
+    path = Path(__file__).parent / "fixtures" / "ingest" / name
+    assert main(["ingest", source, "--site", str(site_dir), "--file", str(path)]) == EXIT_OK
+    assert summary in capsys.readouterr().out
     assert main(["check", "--site", str(site_dir)]) == EXIT_OK
+
+
+def test_a_malformed_file_names_source_and_position_and_writes_nothing(
+    seeded_site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = Path(__file__).parent / "fixtures" / "ingest" / "hf-truncated.json"
+    before = tree(seeded_site)
+    assert main(["ingest", "hf", "--site", str(seeded_site), "--file", str(path)]) == EXIT_ERROR
+    assert capsys.readouterr().err == (
+        f"error: {path}:1: hf: invalid JSON at line 1, column 1487: Unterminated string "
+        "starting at\n"
+    )
+    assert tree(seeded_site) == before
 
 
 def test_one_source_over_the_network(

@@ -8,7 +8,7 @@ import pytest
 
 from site_builder.config import NetworkConfig
 from site_builder.errors import FetchError
-from site_builder.ingest.fetch import Fetcher
+from site_builder.ingest.fetch import Fetcher, _retry_after
 
 from .payload_server import Answer, PayloadServer, fixture
 
@@ -79,3 +79,21 @@ def test_a_refused_connection_is_reported() -> None:
     fetcher = Fetcher(NetworkConfig(timeout=1.0, retries=1, backoff=0.01))
     with pytest.raises(FetchError, match=r"hf: unreachable: no answer \(.*refused"):
         fetcher.get(f"http://127.0.0.1:{port}/api/daily_papers", what="hf")
+
+
+def test_requests_to_one_host_keep_their_distance(
+    payloads: PayloadServer, fetcher: Fetcher
+) -> None:
+    url = payloads.route("/api/query", fixture("arxiv-empty.xml"))
+    fetcher.get(url, what="arxiv", delay=0.05)
+    fetcher.get(url, what="arxiv", delay=0.05)
+    fetcher.get(url, what="arxiv")  # no delay asked: no pause
+    assert len(fetcher.pauses) == 1 and 0 < fetcher.pauses[0] <= 0.05
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("120", 120.0), ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), ("soon", None), (None, None)],
+)
+def test_retry_after_takes_seconds_or_a_date(header: str | None, seconds: float | None) -> None:
+    assert _retry_after(header) == seconds

@@ -142,7 +142,9 @@ def test_hf_single_paper_object() -> None:
 def test_hf_invalid_json_names_line_and_column() -> None:
     with pytest.raises(IngestError) as caught:
         parse_hf(fixture("hf-truncated.json").body, origin="daily.json")
-    assert str(caught.value).startswith("daily.json:2: hf: invalid JSON at line 2, column")
+    assert str(caught.value) == (
+        "daily.json:1: hf: invalid JSON at line 1, column 1487: Unterminated string starting at"
+    )
 
 
 def test_hf_entry_without_title_names_the_entry() -> None:

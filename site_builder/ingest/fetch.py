@@ -45,6 +45,8 @@ class Fetcher:
         self.log = log or (lambda message: None)
         self.waits: list[float] = []
         """Every wait before a retry, in seconds (what a run report can show)."""
+        self.pauses: list[float] = []
+        """Every pause kept between two requests to the same host, in seconds."""
         self._last_request: dict[str, float] = {}
 
     def get(self, url: str, *, what: str, delay: float = 0.0) -> bytes:
@@ -91,6 +93,7 @@ class Fetcher:
         if last is not None and delay > 0:
             remaining = last + delay - time.monotonic()
             if remaining > 0:
+                self.pauses.append(remaining)
                 time.sleep(remaining)
 
 

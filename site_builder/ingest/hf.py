@@ -147,6 +147,7 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
         metavar="YYYY-MM-DD",
         help="the daily list of this day (default: the latest one)",
     )
+    parser.add_argument("--delay", type=float, default=None, help=argparse.SUPPRESS)
 
 
 def _read(options: argparse.Namespace, context: IngestContext) -> Reading:

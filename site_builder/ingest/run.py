@@ -46,8 +46,7 @@ def ingest_configured(
     """Every source of site.yaml's `sources:`, in order; a failing one does not stop the rest."""
     if not config.sources:
         raise IngestError(
-            "site.yaml lists no sources: add a sources: list, or name a source "
-            "(site-builder ingest --help)",
+            "no sources listed: add a sources: list, or name a source (site-builder ingest --help)",
             path=config.root / "site.yaml",
         )
     runs = []
