@@ -208,7 +208,8 @@ def _report_run(
     options: argparse.Namespace, config: SiteConfig, run: SourceRun, dry_run: bool
 ) -> None:
     if run.error is not None:
-        print(f"error: {run.error}", file=sys.stderr)
+        where = f" (the source on line {run.line} of {CONFIG_FILE})" if run.line else ""
+        print(f"error: {run.error}{where}", file=sys.stderr)
         return
     report = run.report
     assert report is not None

@@ -128,6 +128,20 @@ def test_a_query_is_paged_until_the_total(payloads: PayloadServer, fetcher: Fetc
     assert asked[0]["search_query"] == ["cat:cs.CL AND ti:instruction"]
 
 
+def test_an_empty_page_inside_the_results_is_a_failure(
+    payloads: PayloadServer, fetcher: Fetcher
+) -> None:
+    payloads.route(API, fixture("arxiv-query-page1.xml"), fixture("arxiv-empty.xml"))
+    with pytest.raises(IngestError, match="arxiv: an empty page at 2 of 3 results"):
+        fetch_arxiv(fetcher, query="ti:x", page_size=2, base_url=payloads.url + API, delay=0)
+
+
+def test_an_empty_result_is_one_request(payloads: PayloadServer, fetcher: Fetcher) -> None:
+    payloads.route(API, fixture("arxiv-empty.xml"))
+    assert fetch_arxiv(fetcher, query="ti:x", base_url=payloads.url + API, delay=0) == []
+    assert len(payloads.requests) == 1
+
+
 def test_ids_with_versions_and_old_style_ids(payloads: PayloadServer, fetcher: Fetcher) -> None:
     payloads.route(API, fixture("arxiv-ids-old-format.xml"))
     records = fetch_arxiv(

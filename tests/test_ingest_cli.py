@@ -79,7 +79,12 @@ def test_an_unreachable_source_leaves_the_others_ingested(
     assert main(["ingest", "--site", str(site_dir)]) == EXIT_PARTIAL
     out, err = capsys.readouterr()
     assert "read from arxiv-rss: 2 added" in out
-    assert "error: " in err and "hf: unreachable: the server answered 503" in err
+    lines = (site_dir / "site.yaml").read_text().splitlines()
+    hf_line = lines.index("  - type: hf") + 1
+    assert (
+        "hf: unreachable: the server answered 503 Service Unavailable (2 attempts) "
+        f"(the source on line {hf_line} of site.yaml)\n"
+    ) in err
     assert "arxiv: malformed XML at line" in err
     assert "only part of the sources were ingested; failed: hf, arxiv" in err
     ids = sorted(p.stem for p in (site_dir / "content" / "papers").rglob("*.md"))

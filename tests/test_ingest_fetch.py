@@ -97,3 +97,14 @@ def test_requests_to_one_host_keep_their_distance(
 )
 def test_retry_after_takes_seconds_or_a_date(header: str | None, seconds: float | None) -> None:
     assert _retry_after(header) == seconds
+
+
+def test_a_lasting_429_says_to_come_back_later(payloads: PayloadServer) -> None:
+    fetcher = Fetcher(NetworkConfig(timeout=1.0, retries=1, backoff=0.01))
+    url = payloads.route("/api/query", Answer(b"Rate exceeded.", 429))
+    with pytest.raises(FetchError) as caught:
+        fetcher.get(url, what="arxiv")
+    assert str(caught.value).endswith(
+        "arxiv: unreachable: the server answered 429 Too Many Requests (2 attempts); "
+        "the service limits how often it may be asked: try again later"
+    )

@@ -171,15 +171,23 @@ def fetch_arxiv(
         records += parse_arxiv(fetcher.get(url, what="arxiv", delay=delay), origin=url).records
     if query:
         position, stop = start, start + max_results
-        while position < stop:
+        total: int | None = None
+        while position < stop and (total is None or position < total):
             size = min(page_size, stop - position)
             params = {"search_query": query, "start": position, "max_results": size}
             url = _url(base_url, params)
             page = parse_arxiv(fetcher.get(url, what="arxiv", delay=delay), origin=url)
+            total = page.total if total is None else total
+            if not page.records and position < total:
+                # The API sometimes answers a page inside the results with no entries when busy;
+                # a query read in part would look complete, so it counts as a failure.
+                raise IngestError(
+                    f"arxiv: an empty page at {position} of {total} results; "
+                    "the API does this when busy: try again later",
+                    path=url,
+                )
             records += page.records
             position += len(page.records)
-            if not page.records or position >= page.total:
-                break
     return records
 
 

@@ -86,7 +86,10 @@ class Fetcher:
                 self.log(f"{what}: {problem}; trying again in {wait:g} s")
                 time.sleep(wait)
         tries = f"{attempts} attempt{'s' if attempts > 1 else ''}"
-        raise FetchError(f"{what}: unreachable: {problem} ({tries})", path=url)
+        hint = ""
+        if " 429 " in f" {problem} ":
+            hint = "; the service limits how often it may be asked: try again later"
+        raise FetchError(f"{what}: unreachable: {problem} ({tries}){hint}", path=url)
 
     def _keep_distance(self, host: str, delay: float) -> None:
         last = self._last_request.get(host)

@@ -28,6 +28,8 @@ class SourceRun:
     """Records the source yielded."""
     report: StoreReport | None = None
     error: IngestError | None = None
+    line: int | None = None
+    """The line of site.yaml that configures the source, when it came from there."""
 
 
 def ingest_one(
@@ -55,5 +57,5 @@ def ingest_configured(
         try:
             runs.append(ingest_one(settings.type, options, context, dry_run=dry_run))
         except IngestError as exc:
-            runs.append(SourceRun(name=settings.type, error=exc))
+            runs.append(SourceRun(name=settings.type, error=exc, line=settings.line))
     return runs
