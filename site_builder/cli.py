@@ -1,7 +1,8 @@
 """The command line: parses arguments and calls the library; nothing else happens here.
 
 Exit codes: 0 success; 1 a problem in the input or output (reported on stderr, nothing written);
-2 wrong usage; 3 `check --strict` found warnings.
+2 wrong usage; 3 `check --strict` found warnings; 4 `ingest` of the site's sources succeeded
+only in part (some sources failed and are named on stderr; the others were stored).
 """
 
 from __future__ import annotations
@@ -25,19 +26,24 @@ from .digest import (
     write_message,
 )
 from .errors import ConfigError, SiteError
-from .ingest import SOURCES, store_records
+from .ingest import SOURCES, IngestContext, SourceRun, ingest_configured, ingest_one
+from .ingest.fetch import Fetcher
 from .scaffold import scaffold_site
 from .version import __version__
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_WARNINGS = 0, 1, 2, 3
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_WARNINGS, EXIT_PARTIAL = 0, 1, 2, 3, 4
 
 _EPILOG = """\
 Every command works on the site in the current folder (or the nearest parent holding
 site.yaml), or on the one named by --site DIR.
 
 examples:
+  site-builder ingest                      # every source listed under sources: in site.yaml
+  site-builder ingest arxiv-rss cs.CL cs.LG
+  site-builder ingest arxiv 2403.01234 hep-th/9901001
+  site-builder ingest hf --file daily_papers.json --dry-run
   site-builder ingest text --file daily-papers.txt --date 2025-03-13
   site-builder check
   site-builder build
@@ -46,7 +52,19 @@ examples:
   site-builder digest --period weekly --send
 
 exit codes: 0 done, 1 a problem in the input (nothing written), 2 wrong usage,
-3 check --strict found warnings
+3 check --strict found warnings, 4 ingest: some sources failed, the others were stored
+"""
+
+_INGEST_EPILOG = """\
+With no SOURCE, every source listed under sources: in site.yaml is pulled, in order; this is
+what a daily scheduled rebuild runs. A source that cannot be reached or sends a malformed
+payload stores nothing and is named on stderr; the others are still stored, and the exit code
+is 4 (partial) instead of 0.
+
+Network sources retry timeouts, refused connections, 429 and 5xx answers with growing waits
+(honouring Retry-After), and send a User-Agent with site.yaml's contact address.
+
+The run ends with counts: added, updated, unchanged and skipped (each skip with its reason).
 """
 
 
@@ -97,23 +115,34 @@ def _parser() -> argparse.ArgumentParser:
     _now_option(build_cmd)
     build_cmd.set_defaults(run=_build)
 
+    dry_run = argparse.ArgumentParser(add_help=False)
+    dry_run.add_argument(
+        "--dry-run",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show what would change without writing anything",
+    )
     ingest_cmd = commands.add_parser(
         "ingest",
-        parents=[common],
-        help="add or update papers in content/ from a source",
-        description="Read papers from a source and merge them into content/papers/. Source "
-        "fields are updated; a curator's pinned topics, hidden flag, extra keys and "
-        "notes are never touched. Running the same ingest twice changes nothing.",
+        parents=[common, dry_run],
+        help="add or update papers in content/ from a source (or from all in site.yaml)",
+        description="Read papers from a source (or, with no SOURCE, from every source in\n"
+        "site.yaml) and merge them into content/papers/. Source fields are updated; a\n"
+        "curator's pinned topics, hidden flag, extra keys and notes are never touched.\n"
+        "Running the same ingest twice changes nothing.",
+        epilog=_INGEST_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    sources = ingest_cmd.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    ingest_cmd.set_defaults(run=_ingest_configured)
+    sources = ingest_cmd.add_subparsers(dest="source", metavar="SOURCE")
     for source in SOURCES.values():
         source_cmd = sources.add_parser(
-            source.name, parents=[common], help=source.summary, description=source.description
+            source.name,
+            parents=[common, dry_run],
+            help=source.summary,
+            description=source.description,
         )
         source.add_arguments(source_cmd)
-        source_cmd.add_argument(
-            "--dry-run", action="store_true", help="show what would change without writing anything"
-        )
         source_cmd.set_defaults(run=_ingest)
 
     check_cmd = commands.add_parser(
@@ -251,19 +280,56 @@ def _build(options: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _ingest_context(options: argparse.Namespace, config: SiteConfig) -> IngestContext:
+    def log(message: str) -> None:
+        _say(options, message)
+
+    fetcher = Fetcher(config.network, contact=config.contact, log=log)
+    return IngestContext(config=config, fetcher=fetcher)
+
+
 def _ingest(options: argparse.Namespace) -> int:
     config = _config(options)
-    records = SOURCES[options.source].read(options)
-    report = store_records(records, config.papers_dir, dry_run=options.dry_run)
-    if options.dry_run:
+    dry_run = getattr(options, "dry_run", False)
+    run = ingest_one(options.source, options, _ingest_context(options, config), dry_run=dry_run)
+    _report_run(options, config, run, dry_run)
+    return EXIT_OK
+
+
+def _ingest_configured(options: argparse.Namespace) -> int:
+    config = _config(options)
+    dry_run = getattr(options, "dry_run", False)
+    runs = ingest_configured(config, _ingest_context(options, config), dry_run=dry_run)
+    for run in runs:
+        _report_run(options, config, run, dry_run)
+    failed = [run for run in runs if run.error is not None]
+    if not failed:
+        return EXIT_OK
+    names = ", ".join(run.name for run in failed)
+    if len(failed) == len(runs):
+        print(f"error: every source failed ({names}); nothing was stored", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"warning: only part of the sources were ingested; failed: {names}", file=sys.stderr)
+    return EXIT_PARTIAL
+
+
+def _report_run(
+    options: argparse.Namespace, config: SiteConfig, run: SourceRun, dry_run: bool
+) -> None:
+    if run.error is not None:
+        where = f" (the source on line {run.line} of {CONFIG_FILE})" if run.line else ""
+        print(f"error: {run.error}{where}", file=sys.stderr)
+        return
+    report = run.report
+    assert report is not None
+    if dry_run:
         for label, paths in (("add", report.added), ("update", report.updated)):
             for path in paths:
                 _say(options, f"would {label} {path.relative_to(config.root)}")
     for paper_id, reason in report.skipped:
         print(f"skipped {paper_id}: {reason}", file=sys.stderr)
-    prefix = "Dry run: " if options.dry_run else ""
-    _say(options, f"{prefix}{len(records)} papers read from {options.source}: {report.summary()}")
-    return EXIT_OK
+    prefix = "Dry run: " if dry_run else ""
+    _say(options, f"{prefix}{_count(run.read, 'paper')} read from {run.name}: {report.summary()}")
 
 
 def _check(options: argparse.Namespace) -> int:

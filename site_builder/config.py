@@ -21,8 +21,11 @@ from .yamlload import YamlMapping, load_mapping
 
 __all__ = [
     "CONFIG_FILE",
+    "SOURCE_KEYS",
     "EmailConfig",
+    "NetworkConfig",
     "SiteConfig",
+    "SourceSettings",
     "TopicRule",
     "TrendingConfig",
     "find_site_dir",
@@ -50,6 +53,65 @@ class TopicRule:
     """Keyword occurrences an abstract needs when the title matches none."""
     catch_all: bool = False
     """The topic of papers that match no other topic; `check` reports them."""
+
+
+SOURCE_KEYS: dict[str, tuple[str, ...]] = {
+    "arxiv": ("url", "file", "ids", "query", "max_results", "page_size", "delay"),
+    "arxiv-rss": ("url", "file", "categories", "include_replacements", "delay"),
+    "hf": ("url", "file", "date", "delay"),
+    "bibtex": ("file",),
+    "json": ("file",),
+    "text": ("file", "date"),
+}
+"""The settings each source type of `sources:` accepts (besides `type`)."""
+
+ARXIV_MIN_DELAY = 3.0
+"""arXiv asks for at most one request every three seconds."""
+_ARXIV_HOSTS = ("arxiv.org", "export.arxiv.org", "rss.arxiv.org")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SourceSettings:
+    """One entry of `sources:`: what `site-builder ingest` with no source pulls."""
+
+    type: str
+    """The source's name: arxiv, arxiv-rss, hf, bibtex, json or text."""
+    line: int
+    """The entry's line in site.yaml, for messages."""
+    url: str | None = None
+    """The service's address; None means the public one (a mirror or a test server otherwise)."""
+    file: Path | None = None
+    """A saved payload to read instead of the network (relative to the site folder)."""
+    ids: tuple[str, ...] = ()
+    """arxiv: arXiv ids to fetch (with or without version, old-style ids too)."""
+    query: str | None = None
+    """arxiv: an API search query such as `cat:cs.CL AND ti:instruction`."""
+    max_results: int = 100
+    """arxiv: how many results of `query` to read at most."""
+    page_size: int = 100
+    """arxiv: results per API request when paging through `query`."""
+    categories: tuple[str, ...] = ()
+    """arxiv-rss: the listings to read, e.g. cs.CL, cs.LG."""
+    include_replacements: bool = False
+    """arxiv-rss: add replaced papers that are not in content/ yet (normally only updates)."""
+    date: str | None = None
+    """hf: the daily list of this day (YYYY-MM-DD) instead of the latest; text: the page's day."""
+    delay: float | None = None
+    """Seconds between two requests to the service; None means the source's default."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NetworkConfig:
+    """How ingest talks to the network."""
+
+    timeout: float = 30.0
+    """Seconds to wait for a connection or a response before trying again."""
+    retries: int = 3
+    """Further attempts after a timeout, a refused connection, a 429 or a 5xx answer."""
+    backoff: float = 2.0
+    """Seconds before the first retry; doubled for each further one (unless Retry-After says)."""
+    max_wait: float = 120.0
+    """The longest single wait, whatever a Retry-After header asks for."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,6 +164,11 @@ class SiteConfig:
     now: date | None = None
     """The day trending decays against (from `--now` or SOURCE_DATE_EPOCH); None means the
     newest paper's day, so the same content always gives the same site."""
+    contact: str | None = None
+    """An email address sent in the User-Agent of ingest requests, as arXiv asks."""
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    sources: tuple[SourceSettings, ...] = ()
+    """What `site-builder ingest` with no source pulls, in order."""
 
     @property
     def papers_dir(self) -> Path:
@@ -215,7 +282,9 @@ def _email_address(value: str) -> str | None:
     _, address = parseaddr(value)
     local, _, domain = address.partition("@")
     if not local or "." not in domain:
-        return "must be an email address such as 'Daily Papers <papers@example.org>'"
+        return (
+            "must be an email address such as papers@example.org or 'Papers <papers@example.org>'"
+        )
     return None
 
 
@@ -312,6 +381,9 @@ def load_config(
     _unknown(feeds, problems, ("items",), "feeds.")
     trending = _trending(data, problems)
     email = _email(data, problems, root)
+    contact = _take(data, problems, "contact", str, None, check=_email_address)
+    network = _network(dict(_take(data, problems, "network", dict, {})), problems)
+    sources = _sources(_take(data, problems, "sources", list, []), problems, root)
     _unknown(
         data,
         problems,
@@ -326,6 +398,9 @@ def load_config(
             "feeds",
             "trending",
             "email",
+            "contact",
+            "network",
+            "sources",
         ),
         "",
     )
@@ -351,7 +426,112 @@ def load_config(
         trending=trending,
         email=email,
         now=now,
+        contact=contact,
+        network=network,
+        sources=sources,
     )
+
+
+def _not_negative(value: int) -> str | None:
+    return None if value >= 0 else "must be a whole number, 0 or more"
+
+
+def _seconds(value: float) -> str | None:
+    return None if value >= 0 else "must be a number of seconds, 0 or more"
+
+
+def _network(data: dict[str, Any], problems: _Problems) -> NetworkConfig:
+    prefix = "network."
+    timeout = _take(data, problems, "timeout", (int, float), 30.0, prefix=prefix, check=_positive)
+    retries = _take(data, problems, "retries", int, 3, prefix=prefix, check=_not_negative)
+    backoff = _take(data, problems, "backoff", (int, float), 2.0, prefix=prefix, check=_seconds)
+    max_wait = _take(data, problems, "max_wait", (int, float), 120.0, prefix=prefix, check=_seconds)
+    _unknown(data, problems, ("timeout", "retries", "backoff", "max_wait"), prefix)
+    return NetworkConfig(
+        timeout=float(timeout), retries=retries, backoff=float(backoff), max_wait=float(max_wait)
+    )
+
+
+def _sources(entries: list[Any], problems: _Problems, root: Path) -> tuple[SourceSettings, ...]:
+    found: list[SourceSettings] = []
+    for index, raw in enumerate(entries):
+        prefix = f"sources.{index}."
+        if not isinstance(raw, dict):
+            problems.add(f"sources.{index}", "each source must be a mapping with a type")
+            continue
+        entry = dict(raw)
+        kind = _take(entry, problems, "type", str, "", prefix=prefix)
+        if kind not in SOURCE_KEYS:
+            problems.add(prefix + "type", f"must be one of {', '.join(SOURCE_KEYS)}, not {kind!r}")
+            continue
+        url = _take(entry, problems, "url", str, None, prefix=prefix, check=_base_url)
+        file = _take(entry, problems, "file", str, None, prefix=prefix)
+        ids = _take(entry, problems, "ids", list, [], prefix=prefix, check=_texts)
+        query = _take(entry, problems, "query", str, None, prefix=prefix)
+        max_results = _take(
+            entry, problems, "max_results", int, 100, prefix=prefix, check=_positive
+        )
+        page_size = _take(entry, problems, "page_size", int, 100, prefix=prefix, check=_positive)
+        categories = _take(entry, problems, "categories", list, [], prefix=prefix, check=_texts)
+        replacements = _take(entry, problems, "include_replacements", bool, False, prefix=prefix)
+        day = _take(entry, problems, "date", str, None, prefix=prefix, check=_iso_date)
+        delay = _take(entry, problems, "delay", (int, float), None, prefix=prefix, check=_seconds)
+        allowed = SOURCE_KEYS[kind]
+        for key in sorted(set(raw) - {"type", *allowed}):
+            problems.add(
+                prefix + str(key), f"not a setting of {kind} (it takes: {', '.join(allowed)})"
+            )
+        needs = {"bibtex": "file", "json": "file", "text": "file", "arxiv-rss": "categories"}
+        if kind in needs and not raw.get(needs[kind]) and not raw.get("file"):
+            problems.add(f"sources.{index}", f"a {kind} source needs {needs[kind]}")
+        if kind == "arxiv" and not (raw.get("ids") or query or file):
+            problems.add(f"sources.{index}", "an arxiv source needs ids or a query")
+        host = urlsplit(url or "https://arxiv.org/").hostname or ""
+        if (
+            kind.startswith("arxiv")
+            and delay is not None
+            and delay < ARXIV_MIN_DELAY
+            and host.endswith(_ARXIV_HOSTS)
+        ):
+            problems.add(
+                prefix + "delay",
+                f"arXiv asks for at least {ARXIV_MIN_DELAY:g} seconds between requests",
+            )
+        found.append(
+            SourceSettings(
+                type=kind,
+                line=problems.doc.line(f"sources.{index}", 1) or 1,
+                url=url,
+                file=root / file if file else None,
+                ids=tuple(ids),
+                query=query,
+                max_results=max_results,
+                page_size=page_size,
+                categories=tuple(categories),
+                include_replacements=replacements,
+                date=day,
+                delay=float(delay) if delay is not None else None,
+            )
+        )
+    return tuple(found)
+
+
+def _texts(value: list[Any]) -> str | None:
+    if all(isinstance(item, str) and item.strip() for item in value):
+        return None
+    if any(isinstance(item, int | float) for item in value):
+        return (
+            'must be a list of texts: quote ids such as "2403.01234" (YAML reads them as numbers)'
+        )
+    return "must be a list of non-empty texts"
+
+
+def _iso_date(value: str) -> str | None:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return "must be a date like 2025-03-13"
+    return None
 
 
 def load_topics(path: Path) -> tuple[TopicRule, ...]:

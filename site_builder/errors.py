@@ -4,6 +4,7 @@
     ├── ConfigError           site.yaml or topics.yaml is wrong
     ├── ContentError          a paper file is wrong (carries path, line and field)
     ├── IngestError           a source payload cannot be read
+    │   └── FetchError        a source cannot be reached (after retries)
     ├── BuildError            the site cannot be written
     └── EmailError            the email digest cannot be sent (SMTP settings, recipients, state)
 
@@ -19,6 +20,7 @@ __all__ = [
     "ConfigError",
     "ContentError",
     "EmailError",
+    "FetchError",
     "IngestError",
     "SiteError",
     "raise_collected",
@@ -40,7 +42,10 @@ class SiteError(Exception):
     ) -> None:
         super().__init__(message)
         self.message = message
-        self.path = Path(path) if path is not None else None
+        # A URL (a source's address) stays text: as a Path, "http://" would lose a slash.
+        self.path: Path | str | None = (
+            path if isinstance(path, str) and "://" in path else Path(path) if path else None
+        )
         self.line = line
         self.field = field
 
@@ -65,6 +70,10 @@ class ContentError(SiteError):
 
 class IngestError(SiteError):
     """A source payload cannot be parsed into paper records."""
+
+
+class FetchError(IngestError):
+    """A source could not be reached, or kept failing after every retry."""
 
 
 class BuildError(SiteError):

@@ -14,7 +14,7 @@ from .errors import ContentError, SiteError, raise_collected
 from .frontmatter import Document, parse_document
 from .models import LINK_KINDS, Link, Paper
 
-__all__ = ["load_paper", "load_papers", "paper_files"]
+__all__ = ["load_paper", "load_papers", "paper_files", "validate_document"]
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:()-]*$")
 _SAFE_SCHEMES = {"http", "https"}
@@ -86,6 +86,12 @@ class _Fields:
         self.doc = doc
         self.path = path
 
+    def _value(self, field: str) -> Any:
+        """The value at a dotted path (`affiliations.Ada Lovelace`)."""
+        head, _, rest = field.partition(".")
+        value = self.data.get(head)
+        return value.get(rest) if rest and isinstance(value, dict) else value
+
     def fail(self, field: str, message: str) -> ContentError:
         return ContentError(message, path=self.path, line=self.doc.meta.line(field, 2), field=field)
 
@@ -103,7 +109,7 @@ class _Fields:
         return value.strip()
 
     def texts(self, field: str) -> tuple[str, ...]:
-        value = self.data.get(field)
+        value = self._value(field)
         if value is None:
             return ()
         if isinstance(value, str):
@@ -143,6 +149,17 @@ class _Fields:
             raise self.fail(field, f"must be true or false, not {value!r}")
         return value
 
+    def affiliations(self) -> dict[str, tuple[str, ...]]:
+        value: Any = self.data.get("affiliations")
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail("affiliations", "must map author names to lists of affiliations")
+        for author in value:
+            if not isinstance(author, str) or not author.strip():
+                raise self.fail("affiliations", f"author names must be text, not {author!r}")
+        return {author.strip(): self.texts(f"affiliations.{author}") for author in value}
+
     def links(self) -> tuple[Link, ...]:
         value: Any = self.data.get("links")
         if value is None:
@@ -164,6 +181,11 @@ def is_safe_url(url: str) -> bool:
     """Only absolute http(s) URLs reach a page; `javascript:` and friends never do."""
     parts = urlsplit(url.strip())
     return parts.scheme.lower() in _SAFE_SCHEMES and bool(parts.netloc)
+
+
+def validate_document(doc: Document, path: Path, topics: Collection[str]) -> Paper:
+    """The paper a parsed document describes (also used by ingest for papers given as data)."""
+    return _validate(doc, path, topics)
 
 
 def _validate(doc: Document, path: Path, topics: Collection[str]) -> Paper:
@@ -197,10 +219,20 @@ def _validate(doc: Document, path: Path, topics: Collection[str]) -> Paper:
         topics=pinned,
         links=fields.links(),
         upvotes=fields.count("upvotes", 0),
-        stars=fields.count("stars", 0),
         rank=fields.count("rank", 1),
         source=fields.text("source"),
         hidden=fields.flag("hidden"),
+        updated=fields.day("updated"),
+        version=fields.count("version", 1),
+        categories=fields.texts("categories"),
+        keywords=fields.texts("keywords"),
+        affiliations=fields.affiliations(),
+        github_stars=fields.count("github_stars", 0),
+        doi=fields.text("doi"),
+        journal_ref=fields.text("journal_ref"),
+        comment=fields.text("comment"),
+        withdrawn=fields.flag("withdrawn"),
+        aliases=fields.texts("aliases"),
         abstract=doc.abstract,
         notes=doc.notes,
         path=path,

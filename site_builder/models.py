@@ -60,14 +60,31 @@ class Paper:
     """Topics pinned by the curator; when present they replace automatic assignment."""
     links: tuple[Link, ...] = ()
     upvotes: int | None = None
-    stars: int | None = None
-    """Stars of the paper's code repository; trending's points when there are no upvotes."""
     rank: int | None = None
     """Position in the source's list for the featured day, 1 = top."""
     source: str | None = None
     """Which ingester wrote the file (text, arxiv, hf, ...)."""
     hidden: bool = False
     """Set by a curator to keep the file but leave the paper off the site."""
+    updated: date | None = None
+    """When the newest version appeared."""
+    version: int | None = None
+    """The newest arXiv version known (1 for v1)."""
+    categories: tuple[str, ...] = ()
+    """arXiv categories, the primary one first."""
+    keywords: tuple[str, ...] = ()
+    """Keywords from the source (Hugging Face's ai_keywords, BibTeX keywords)."""
+    affiliations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Author name -> affiliations, where the source gives them."""
+    github_stars: int | None = None
+    doi: str | None = None
+    journal_ref: str | None = None
+    comment: str | None = None
+    """The authors' comment on arXiv (pages, venue, "withdrawn", ...)."""
+    withdrawn: bool = False
+    """The authors withdrew the paper."""
+    aliases: tuple[str, ...] = ()
+    """Former ids of the paper (a title id before its arXiv id was known)."""
     abstract: str = ""
     """Markdown."""
     notes: str = ""

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from site_builder.cli import main
+from site_builder.config import NetworkConfig
+from site_builder.ingest.fetch import Fetcher
+
+from .payload_server import PayloadServer, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -94,3 +98,18 @@ def tree(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+@pytest.fixture
+def payloads() -> Iterator[PayloadServer]:
+    """A real HTTP server on 127.0.0.1 serving recorded payloads (see payload_server.py)."""
+    yield from serve()
+
+
+FAST_NETWORK = NetworkConfig(timeout=2.0, retries=2, backoff=0.01, max_wait=5.0)
+"""Real requests and real retries, with waits short enough for a quick test suite."""
+
+
+@pytest.fixture
+def fetcher() -> Fetcher:
+    return Fetcher(FAST_NETWORK, contact="curator@example.org")

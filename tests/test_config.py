@@ -46,8 +46,9 @@ def test_every_problem_is_listed_with_its_line(tmp_path: Path) -> None:
         f"  {path}:2: base_url: must be an absolute http(s) URL such as https://user.github.io/repo/",
         f"  {path}:3: page_size: must be a positive whole number",
         f"  {path}:5: feeds.itmes: unknown setting (known settings: items)",
-        f"  {path}:6: titel: unknown setting (known settings: base_url, content_dir, "
-        "description, email, feeds, language, output_dir, page_size, title, trending)",
+        f"  {path}:6: titel: unknown setting (known settings: base_url, contact, content_dir, "
+        "description, email, feeds, language, network, output_dir, page_size, sources, title, "
+        "trending)",
     ]
 
 
@@ -79,3 +80,58 @@ def test_topics_file_problems(tmp_path: Path, topics: str, line: int, words: str
         load_config(tmp_path)
     assert caught.value.line == line
     assert words in str(caught.value)
+
+
+def test_sources_contact_and_network_are_read(tmp_path: Path) -> None:
+    (tmp_path / "site.yaml").write_text(
+        "contact: curator@example.org\n"
+        "network:\n  timeout: 10\n  retries: 5\n"
+        "sources:\n"
+        "  - type: arxiv-rss\n    categories: [cs.CL, cs.LG]\n    include_replacements: true\n"
+        "  - type: arxiv\n    query: 'cat:cs.CL AND ti:instruction'\n    max_results: 50\n"
+        "  - type: hf\n"
+        "  - type: bibtex\n    file: refs.bib\n"
+    )
+    config = load_config(tmp_path)
+    assert config.contact == "curator@example.org"
+    assert (config.network.timeout, config.network.retries, config.network.backoff) == (10, 5, 2)
+    rss, arxiv, hf, bibtex = config.sources
+    assert rss.categories == ("cs.CL", "cs.LG") and rss.include_replacements and rss.line == 6
+    assert arxiv.query == "cat:cs.CL AND ti:instruction" and arxiv.max_results == 50
+    assert arxiv.delay is None  # the source's default: 3 seconds for arXiv
+    assert hf.type == "hf" and hf.url is None
+    assert bibtex.file == tmp_path.resolve() / "refs.bib"
+
+
+def test_source_problems_are_listed_with_their_lines(tmp_path: Path) -> None:
+    (tmp_path / "site.yaml").write_text(
+        "contact: not-an-email\n"
+        "network:\n  retries: -1\n  timout: 3\n"
+        "sources:\n"
+        "  - type: arxiv\n    ids: [2403.01234]\n"
+        "  - type: rss\n"
+        "  - type: hf\n    categories: [cs.CL]\n"
+        "  - type: arxiv-rss\n    categories: [cs.CL]\n    delay: 0\n"
+        "  - type: bibtex\n"
+        "  - just a string\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path)
+    path = tmp_path.resolve() / "site.yaml"
+    assert str(caught.value).splitlines() == [
+        "9 problems:",
+        f"  {path}:1: contact: must be an email address such as papers@example.org or "
+        "'Papers <papers@example.org>'",
+        f"  {path}:3: network.retries: must be a whole number, 0 or more",
+        f"  {path}:4: network.timout: unknown setting (known settings: backoff, max_wait, "
+        "retries, timeout)",
+        f"  {path}:7: sources.0.ids: must be a list of texts: quote ids such as "
+        '"2403.01234" (YAML reads them as numbers)',
+        f"  {path}:8: sources.1.type: must be one of arxiv, arxiv-rss, hf, bibtex, json, text, "
+        "not 'rss'",
+        f"  {path}:10: sources.2.categories: not a setting of hf (it takes: url, file, date, "
+        "delay)",
+        f"  {path}:13: sources.3.delay: arXiv asks for at least 3 seconds between requests",
+        f"  {path}:14: sources.4: a bibtex source needs file",
+        f"  {path}:15: sources.5: each source must be a mapping with a type",
+    ]

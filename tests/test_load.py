@@ -57,6 +57,58 @@ def test_a_good_file_loads_into_a_paper(tmp_path: Path) -> None:
 
 
 # (what is wrong, how the file is changed, line, field, words of the message)
+SOURCE_FIELDS = """\
+affiliations:
+  Ada Lovelace: [University of London]
+updated: 2024-07-16
+version: 2
+categories: [cs.CL, cs.AI]
+keywords: [error detection]
+github_stars: 87
+doi: 10.18653/v1/2024.colm-1.7
+journal_ref: COLM 2024
+comment: 46 pages
+withdrawn: false
+aliases: [a-good-paper-123abc]
+"""
+
+
+def test_source_fields_load(tmp_path: Path) -> None:
+    path = tmp_path / "paper.md"
+    path.write_text(GOOD.replace("source: hf\n", "source: hf\n" + SOURCE_FIELDS))
+    paper = load_paper(path, topics=TOPICS)
+    assert paper.affiliations == {"Ada Lovelace": ("University of London",)}
+    assert (paper.updated, paper.version) == (date(2024, 7, 16), 2)
+    assert paper.categories == ("cs.CL", "cs.AI") and paper.keywords == ("error detection",)
+    assert (paper.github_stars, paper.doi) == (87, "10.18653/v1/2024.colm-1.7")
+    assert (paper.journal_ref, paper.comment, paper.withdrawn) == ("COLM 2024", "46 pages", False)
+    assert paper.aliases == ("a-good-paper-123abc",)
+
+
+@pytest.mark.parametrize(
+    ("line", "field", "words"),
+    [
+        ("version: 0", "version", "at least 1"),
+        ("github_stars: many", "github_stars", "whole number"),
+        ("categories: cs.CL", None, None),
+        ("affiliations: [MIT]", "affiliations", "must map author names"),
+        ("withdrawn: yes please", "withdrawn", "true or false"),
+        ("doi: 10.5", "doi", "must be text"),
+    ],
+)
+def test_bad_source_fields_are_named(
+    tmp_path: Path, line: str, field: str | None, words: str | None
+) -> None:
+    path = tmp_path / "paper.md"
+    path.write_text(GOOD.replace("source: hf\n", f"source: hf\n{line}\n"))
+    if field is None:  # a single text is read as a one-item list
+        assert load_paper(path, topics=TOPICS).categories == ("cs.CL",)
+        return
+    with pytest.raises(ContentError) as caught:
+        load_paper(path, topics=TOPICS)
+    assert caught.value.field == field and words in str(caught.value)
+
+
 BROKEN = [
     ("bad YAML", lambda t: t.replace("rank: 2", "rank: [2"), 13, None, "invalid YAML"),
     ("missing title", lambda t: t.replace("title: A good paper\n", ""), 1, "title", "is required"),

@@ -71,8 +71,12 @@ def test_a_record_matches_an_existing_file_by_normalised_title(tmp_path: Path) -
     store_records([_record()], tmp_path)
     report = store_records([_record(id="2403.01234", title="A  paper!", rank=2)], tmp_path)
     assert len(report.updated) == 1 and not report.added
-    # The file keeps its id, so links to its page never break.
-    assert "id: a-paper-123abc\n" in report.updated[0].read_text()
+    # The arXiv id replaces the title id, which stays as an alias so the title source still
+    # finds the file; the file itself stays where it is.
+    doc = parse_document(report.updated[0].read_text(), path=report.updated[0])
+    assert doc.meta.data["id"] == "2403.01234"
+    assert doc.meta.data["aliases"] == ["a-paper-123abc"]
+    assert report.updated[0].name == "a-paper-123abc.md"
 
 
 def test_dry_run_writes_nothing(tmp_path: Path) -> None:

@@ -32,7 +32,9 @@ def _paper(
     stars: int | None = None,
     rank: int | None = None,
 ) -> Paper:
-    return Paper(id=paper_id, title=paper_id, featured=day, upvotes=upvotes, stars=stars, rank=rank)
+    return Paper(
+        id=paper_id, title=paper_id, featured=day, upvotes=upvotes, github_stars=stars, rank=rank
+    )
 
 
 def test_points_prefer_upvotes_then_stars_then_rank() -> None:

@@ -59,8 +59,8 @@ def points(paper: Paper) -> float:
     """Upvotes, else stars, else 1 / rank, else 0."""
     if paper.upvotes is not None:
         return float(paper.upvotes)
-    if paper.stars is not None:
-        return float(paper.stars)
+    if paper.github_stars is not None:
+        return float(paper.github_stars)
     if paper.rank is not None:
         return 1.0 / paper.rank
     return 0.0

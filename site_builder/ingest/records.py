@@ -11,10 +11,25 @@ from typing import Any
 
 from ..urls import slugify
 
-__all__ = ["PaperRecord", "normalize_title", "title_id"]
+__all__ = [
+    "PaperRecord",
+    "arxiv_links",
+    "id_strength",
+    "normalize_title",
+    "split_arxiv_id",
+    "title_id",
+]
 
 _TEX_COMMAND = re.compile(r"\\[a-zA-Z]+\s*")
 _NOT_WORD = re.compile(r"[\W_]+")
+# New-style ids (2403.01234, 0704.0001) and old-style ones (hep-th/9901001, math.GT/0309136),
+# optionally with a version; an "arXiv:" prefix or an abs/pdf URL around them is accepted.
+_ARXIV_ID = re.compile(
+    r"(?:arxiv:|arxiv\.org/(?:abs|pdf)/)?"
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?(?:\.pdf)?",
+    re.IGNORECASE,
+)
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 
 
 def normalize_title(title: str) -> str:
@@ -32,6 +47,36 @@ def title_id(title: str) -> str:
     return f"{slugify(title, max_length=60) or 'paper'}-{digest}"
 
 
+def split_arxiv_id(text: str) -> tuple[str, int | None] | None:
+    """(id without version, version or None) when `text` is an arXiv id or abs/pdf URL."""
+    candidate = text.strip()
+    for prefix in ("http://", "https://", "export.", "www."):
+        candidate = candidate.removeprefix(prefix)
+    match = _ARXIV_ID.fullmatch(candidate)
+    if not match:
+        return None
+    number = match["id"]
+    if "/" not in number and len(number.partition(".")[2]) != (5 if number[:4] >= "1501" else 4):
+        return None  # since January 2015 new ids have five digits after the dot, before four
+    version = match["version"]
+    return match["id"], int(version) if version else None
+
+
+def id_strength(paper_id: str) -> int:
+    """How firmly an id names a paper: 2 an arXiv id, 1 a DOI, 0 a title-derived id."""
+    if split_arxiv_id(paper_id):
+        return 2
+    return 1 if _DOI.match(paper_id) else 0
+
+
+def arxiv_links(arxiv_id: str) -> dict[str, str]:
+    """The abstract page and the PDF of the latest version."""
+    return {
+        "arxiv": f"https://arxiv.org/abs/{arxiv_id}",
+        "pdf": f"https://arxiv.org/pdf/{arxiv_id}",
+    }
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PaperRecord:
     """One paper as a source sees it. Fields left as None are not the source's to set."""
@@ -46,6 +91,23 @@ class PaperRecord:
     links: dict[str, str] = field(default_factory=dict)
     upvotes: int | None = None
     rank: int | None = None
+    updated: date | None = None
+    """When the newest version appeared."""
+    version: int | None = None
+    """The arXiv version this record describes (1 for v1)."""
+    categories: tuple[str, ...] | None = None
+    """arXiv categories, the primary one first."""
+    affiliations: dict[str, list[str]] | None = None
+    """Author name -> affiliations, for authors the source gives any for."""
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    keywords: tuple[str, ...] | None = None
+    github_stars: int | None = None
+    withdrawn: bool | None = None
+    """True when the authors withdrew the paper; None when the source does not say."""
+    update_only: bool = False
+    """Only update a paper already in content/; skip it otherwise (arXiv replacements)."""
 
     def owned_fields(self) -> dict[str, Any]:
         """The front-matter keys this record sets (without the abstract, which is the body)."""
@@ -53,10 +115,20 @@ class PaperRecord:
             "id": self.id,
             "title": self.title,
             "authors": list(self.authors) if self.authors is not None else None,
+            "affiliations": self.affiliations or None,
             "published": self.published,
+            "updated": self.updated,
+            "version": self.version,
             "featured": self.featured,
+            "categories": list(self.categories) if self.categories else None,
+            "keywords": list(self.keywords) if self.keywords else None,
             "upvotes": self.upvotes,
+            "github_stars": self.github_stars,
             "rank": self.rank,
+            "doi": self.doi,
+            "journal_ref": self.journal_ref,
+            "comment": self.comment,
+            "withdrawn": self.withdrawn,
             "source": self.source,
         }
         return {key: value for key, value in fields.items() if value is not None}

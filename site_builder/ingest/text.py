@@ -15,6 +15,7 @@ lines. The list order becomes each paper's `rank`. LaTeX is kept as written.
 
 from __future__ import annotations
 
+import argparse
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -22,8 +23,9 @@ from pathlib import Path
 
 from ..errors import IngestError
 from .records import PaperRecord, normalize_title, title_id
+from .source import IngestContext, Reading, Source, add_file_argument, payload
 
-__all__ = ["extract_links", "parse_text_dump"]
+__all__ = ["SOURCE", "extract_links", "parse_text_dump"]
 
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 _DATE_LINE = re.compile(
@@ -185,3 +187,36 @@ def parse_text_dump(text: str, *, path: Path, day: date | None = None) -> list[P
             )
         )
     return records
+
+
+def _arguments(parser: argparse.ArgumentParser) -> None:
+    add_file_argument(parser, "the pasted page, as UTF-8 text", required=True)
+    parser.add_argument(
+        "--date",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="the listing day (required when the page's date line has no year)",
+    )
+
+
+def _read(options: argparse.Namespace, context: IngestContext) -> Reading:
+    data, origin = payload(options, context, source="text", url=None)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"not UTF-8 text ({exc.reason})", path=origin) from None
+    return Reading(parse_text_dump(text, path=Path(origin), day=options.date))
+
+
+SOURCE = Source(
+    name="text",
+    summary="a daily-papers page pasted as text (titles and abstracts)",
+    description=(
+        "Read a daily-papers page pasted as text: a few header lines and a date line "
+        "such as 'Mar 13', then each paper's title and abstract separated by blank lines. "
+        "The page order becomes each paper's rank; URLs in abstracts become links "
+        "(a GitHub URL is the code link)."
+    ),
+    add_arguments=_arguments,
+    read=_read,
+)
