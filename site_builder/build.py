@@ -62,7 +62,7 @@ def build(config: SiteConfig) -> BuildReport:
         *html,
         *feed_files(catalog),
         *search_files(paper_pages, language=config.language),
-        sitemap_file(config.base_url, [page.path for page in pages]),
+        sitemap_file(config.base_url, [page.path for page in pages if page.listed]),
         OutputFile(
             PurePosixPath("robots.txt"),
             f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n".encode(),

@@ -40,6 +40,8 @@ class Page:
     root_absolute: bool = False
     """Links start at the base URL's path instead of being relative: for 404.html, which a
     server returns at whatever depth the missing address had."""
+    listed: bool = True
+    """Whether the sitemap lists it (not the 404 page, not redirects)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,7 @@ def plan_pages(catalog: Catalog) -> list[Page]:
         context={},
     )
     pages += _paper_pages(catalog)
+    pages += _alias_pages(catalog)
     pages.append(
         Page(
             path=urls.topics_index(),
@@ -163,8 +166,38 @@ def plan_pages(catalog: Catalog) -> list[Page]:
     )
     pages.extend(plan_discovery_pages(catalog))
     pages.append(
-        Page(path="404.html", template="404.html", title="Page not found", root_absolute=True)
+        Page(
+            path="404.html",
+            template="404.html",
+            title="Page not found",
+            root_absolute=True,
+            listed=False,
+        )
     )
+    return pages
+
+
+def _alias_pages(catalog: Catalog) -> list[Page]:
+    """A redirect at each old address of a paper whose id changed (e.g. a title id replaced
+    by its arXiv id), so links and bookmarks to the old page keep working."""
+    taken = {urls.paper(item.paper.id) for item in catalog.papers}
+    pages = []
+    for item in catalog.papers:
+        target = urls.paper(item.paper.id)
+        for alias in item.paper.aliases:
+            path = urls.paper(alias)
+            if path in taken:
+                continue
+            taken.add(path)
+            pages.append(
+                Page(
+                    path=path,
+                    template="redirect.html",
+                    title=item.paper.title,
+                    context={"target": target},
+                    listed=False,
+                )
+            )
     return pages
 
 

@@ -1,4 +1,4 @@
-"""sitemap.xml: every HTML page's absolute URL (404.html excepted)."""
+"""sitemap.xml: the absolute URL of every page the plan lists (all but 404 and redirects)."""
 
 from __future__ import annotations
 
@@ -17,8 +17,6 @@ _NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 def sitemap_file(base_url: str, page_paths: Sequence[str]) -> OutputFile:
     root = ET.Element("urlset", xmlns=_NS)
     for path in sorted(page_paths):
-        if path == "404.html":
-            continue
         ET.SubElement(ET.SubElement(root, "url"), "loc").text = urls.absolute(base_url, path)
     ET.indent(root)
     data = ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"

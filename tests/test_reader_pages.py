@@ -20,6 +20,7 @@ from site_builder.models import Paper
 from site_builder.pipeline import load_catalog
 
 from .sitecheck import broken_links, parse_html
+from .test_html_valid import _messages as vnu_messages
 
 DAYS = [
     date(2025, 2, 27),
@@ -39,12 +40,14 @@ def timeline_site(site_dir: Path, write_paper: Callable[[str, str], Path]) -> Pa
     for index, day in enumerate(DAYS):
         authors = ["Ada Lovelace", f"Author {index}"] if index % 3 == 0 else [f"Author {index}"]
         topic = TOPICS[index % 3]
+        # Paper 0 was known by its title before its arXiv id; its alias 2503.00001 is taken.
+        aliases = '["paper-0-on-diffusion-models-abc123", "2503.00001"]' if index == 0 else "[]"
         write_paper(
             f"{day.year}/p{index}.md",
             (
                 f'---\nid: "2503.0000{index}"\ntitle: Paper {index} on {topic}\n'
                 f"authors: {json.dumps(authors)}\npublished: {day - timedelta(days=3)}\n"
-                f"featured: {day}\nupvotes: {10 * index}\n"
+                f"featured: {day}\nupvotes: {10 * index}\naliases: {aliases}\n"
                 f"links:\n  arxiv: https://arxiv.org/abs/2503.0000{index}\n"
                 f"  pdf: https://arxiv.org/pdf/2503.0000{index}\n---\n"
                 f"We study {topic} and {topic} again, with $O(n^2)$ cost.\n"
@@ -181,6 +184,25 @@ def test_json_ld_cannot_close_its_script() -> None:
 
 def test_the_timeline_site_links_resolve(timeline_site: Path) -> None:
     assert broken_links(timeline_site, "https://example.github.io/daily-papers/") == []
+
+
+def test_old_addresses_redirect_to_the_paper(timeline_site: Path) -> None:
+    old = timeline_site / "papers/paper-0-on-diffusion-models-abc123/index.html"
+    html = old.read_text()
+    assert '<meta http-equiv="refresh" content="0; url=../2503.00000/index.html">' in html
+    assert 'href="https://example.github.io/daily-papers/papers/2503.00000/"' in html
+    assert "Paper 1 on" in _text(timeline_site, "papers/2503.00001/index.html")
+    sitemap = (timeline_site / "sitemap.xml").read_text()
+    assert "paper-0-on" not in sitemap and "papers/2503.00000/" in sitemap
+
+
+def test_the_timeline_site_is_valid_html(timeline_site: Path) -> None:
+    problems = [
+        f"{m.get('url')}:{m.get('lastLine')}: {m.get('message')}"
+        for m in vnu_messages(timeline_site)
+        if m.get("type") == "error" or m.get("subType") == "warning"
+    ]
+    assert problems == []
 
 
 words = st.sampled_from(
