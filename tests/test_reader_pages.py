@@ -236,3 +236,47 @@ def test_related_papers_properties(docs: list[tuple[list[str], int]]) -> None:
         assert paper.id not in others
         assert len(others) <= 5 and len(set(others)) == len(others)
         assert all(by_id[other].day <= paper.day for other in others)
+
+
+def test_paper_page_shows_what_sources_know(
+    site_dir: Path, write_paper: Callable[[str, str], Path]
+) -> None:
+    write_paper(
+        "2024/rich.md",
+        """\
+---
+id: "2403.09999"
+title: A Rich Record
+authors: [Ada Lovelace, Alan Turing]
+affiliations:
+  Ada Lovelace: [Analytical Engines Ltd]
+published: 2024-03-02
+updated: 2024-05-01
+version: 3
+featured: 2024-05-02
+categories: [cs.CL, cs.LG]
+keywords: [error detection, benchmarks]
+github_stars: 42
+doi: 10.18653/v1/2024.colm-1.7
+journal_ref: COLM 2024
+comment: 12 pages, 3 figures
+withdrawn: true
+---
+An abstract.
+""",
+    )
+    assert main(["build", "--site", str(site_dir), "--quiet"]) == 0
+    text = _text(site_dir / "_site", "papers/2403.09999/index.html")
+    for words in [
+        "The authors have withdrawn this paper.",
+        "Ada Lovelace (Analytical Engines Ltd)",
+        "Updated 1 May 2024 (v3)",
+        "Code stars 42",
+        "Published in COLM 2024",
+        "Comment 12 pages, 3 figures",
+        "Categories cs.CL, cs.LG",
+        "Keywords error detection, benchmarks",
+    ]:
+        assert words in text, words
+    html = (site_dir / "_site" / "papers/2403.09999/index.html").read_text()
+    assert 'href="https://doi.org/10.18653/v1/2024.colm-1.7"' in html
