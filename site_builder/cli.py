@@ -193,6 +193,21 @@ def _parser() -> argparse.ArgumentParser:
         "'site-builder @ git+https://host/you/site_builder' "
         "(default: the way this copy was installed)",
     )
+    first = init_cmd.add_argument_group(
+        "first ingest", "optionally fill the new site with papers from a saved payload right away"
+    )
+    first.add_argument(
+        "--ingest",
+        choices=sorted(SOURCES),
+        metavar="SOURCE",
+        help=f"the payload's source: {', '.join(sorted(SOURCES))}",
+    )
+    first.add_argument("--file", type=Path, metavar="FILE", help="the saved payload")
+    first.add_argument(
+        "--date",
+        metavar="YYYY-MM-DD",
+        help="the listing day, for a text page whose date line has no year",
+    )
     init_cmd.add_argument("-q", "--quiet", action="store_true", help="print only errors")
     init_cmd.set_defaults(run=_init)
 
@@ -345,6 +360,8 @@ def _check(options: argparse.Namespace) -> int:
 
 
 def _init(options: argparse.Namespace) -> int:
+    if (options.ingest is None) != (options.file is None):
+        raise ConfigError("--ingest SOURCE and --file FILE go together")
     report = scaffold_site(
         options.directory,
         title=options.title,
@@ -354,6 +371,22 @@ def _init(options: argparse.Namespace) -> int:
     )
     for path in report.created:
         _say(options, f"created {path}")
+    if options.ingest:
+        # The same command a curator would run in the new site, parsed by the same parser.
+        argv = [
+            "ingest",
+            options.ingest,
+            "--site",
+            str(options.directory),
+            "--file",
+            str(options.file),
+        ]
+        argv += ["--date", options.date] if options.date else []
+        argv += ["--quiet"] if options.quiet else []
+        ingest = _parser().parse_args(argv)
+        code: int = ingest.run(ingest)
+        if code != EXIT_OK:
+            return code
     _say(
         options,
         f"""

@@ -153,6 +153,21 @@ def test_init_scaffolds_a_site_that_builds_and_links_under_a_sub_path(
     assert main(["check", "--site", str(site), "--strict", "--quiet"]) == 3  # /papers/ in site.yaml
 
 
+def test_init_can_ingest_a_saved_payload_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = tmp_path / "new"
+    assert (
+        main(["init", str(site), "--ingest", "text", "--file", str(SEED), "--date", "2025-03-13"])
+        == 0
+    )
+    assert "84 papers read from text: 84 added" in capsys.readouterr().out
+    assert len(list((site / "content" / "papers").rglob("*.md"))) == 84
+    assert main(["init", str(tmp_path / "other"), "--ingest", "text"]) == 1
+    assert "--ingest SOURCE and --file FILE go together" in capsys.readouterr().err
+    assert not (tmp_path / "other").exists()
+
+
 def test_init_never_overwrites(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "Makefile").write_text("mine\n")
     assert main(["init", str(tmp_path), "--quiet"]) == 1
