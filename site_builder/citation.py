@@ -11,16 +11,18 @@ import re
 import unicodedata
 from typing import Any
 
+from .ids import split_arxiv_id
 from .models import Paper
 
 __all__ = ["bibtex", "bibtex_key", "json_ld", "scholar_tags"]
 
-_ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})$")
 _BIBTEX_SPECIAL = re.compile(r"(?<!\\)([&%#])")
 
 
 def is_arxiv_id(paper_id: str) -> bool:
-    return bool(_ARXIV_ID.match(paper_id))
+    """True for a bare arXiv id without version, as paper ids are."""
+    split = split_arxiv_id(paper_id)
+    return split is not None and split == (paper_id, None)
 
 
 def _ascii_word(text: str) -> str:

@@ -588,6 +588,14 @@ def load_topics(path: Path) -> tuple[TopicRule, ...]:
     catch_alls = [rule for rule in rules if rule.catch_all]
     if len(catch_alls) > 1:
         problems.add("topics", "only one topic may be the catch_all")
+    default_slug = _default_catch_all().slug
+    if not catch_alls and default_slug in seen:
+        index = next(i for i, rule in enumerate(rules) if rule.slug == default_slug)
+        problems.add(
+            f"topics.{index}.slug",
+            f"{default_slug!r} names the catch-all topic that is added when none is marked "
+            "catch_all: true; mark this topic catch_all or choose another slug",
+        )
     problems.raise_if_any()
     if not catch_alls:
         rules.append(_default_catch_all())

@@ -26,7 +26,14 @@ import yaml
 from .errors import ContentError
 from .yamlload import YamlMapping, load_mapping
 
-__all__ = ["FIELD_ORDER", "NOTES_HEADING", "Document", "dump_document", "parse_document"]
+__all__ = [
+    "CONTROL_CHARACTERS",
+    "FIELD_ORDER",
+    "NOTES_HEADING",
+    "Document",
+    "dump_document",
+    "parse_document",
+]
 
 FIELD_ORDER = (
     "id",
@@ -67,6 +74,10 @@ class Document:
     abstract: str
     notes: str
     """The curator's notes without the heading; empty when there are none."""
+    body: str = ""
+    """Everything after the front matter, as written."""
+    body_line: int = 1
+    """The file line the body starts on."""
 
 
 def parse_document(text: str, *, path: Path) -> Document:
@@ -99,7 +110,13 @@ def parse_document(text: str, *, path: Path) -> Document:
         abstract, notes = body[: match.start()], body[match.end() :]
     else:
         abstract, notes = body, ""
-    return Document(meta=meta, abstract=abstract.strip(), notes=notes.strip())
+    return Document(
+        meta=meta,
+        abstract=abstract.strip(),
+        notes=notes.strip(),
+        body=body,
+        body_line=closing + 2,
+    )
 
 
 class _Dumper(yaml.SafeDumper):
@@ -114,8 +131,26 @@ def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _str)
 
 
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""Characters no paper text may hold (tab and newlines are fine): XML feeds cannot carry them,
+and they arrive unseen from PDF copy-paste and JSON escapes."""
+
+
+def _without_controls(value: Any) -> Any:
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub("", value)
+    if isinstance(value, list):
+        return [_without_controls(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _without_controls(item) for key, item in value.items()}
+    return value
+
+
 def dump_document(meta: dict[str, Any], abstract: str, notes: str = "") -> str:
-    """Write a paper file. Keys with None or empty values are left out; order is `FIELD_ORDER`."""
+    """Write a paper file. Keys with None or empty values are left out; order is `FIELD_ORDER`.
+    Control characters are dropped from every text, so what ingest writes always loads."""
+    meta = _without_controls(meta)
+    abstract, notes = _without_controls(abstract), _without_controls(notes)
     ordered = {key: meta[key] for key in FIELD_ORDER if key in meta}
     ordered.update((key, value) for key, value in meta.items() if key not in ordered)
     kept = {k: v for k, v in ordered.items() if v is not None and v not in ([], {})}

@@ -7,16 +7,16 @@ from collections.abc import Collection, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from . import urls
 from .errors import ContentError, SiteError, raise_collected
-from .frontmatter import Document, parse_document
+from .frontmatter import CONTROL_CHARACTERS, Document, parse_document
 from .models import LINK_KINDS, Link, Paper
 
 __all__ = ["load_paper", "load_papers", "paper_files", "validate_document"]
 
-_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:()-]*$")
+# Letters or digits first, then anything but spaces and control characters (DOIs hold <>;[]).
+_ID_RE = re.compile(r"^[A-Za-z0-9][^\s\x00-\x1f\x7f]*$")
 _SAFE_SCHEMES = {"http", "https"}
 
 
@@ -171,16 +171,10 @@ class _Fields:
             field = f"links.{kind}"
             if kind not in LINK_KINDS:
                 raise self.fail(field, f"unknown link kind; use one of {', '.join(LINK_KINDS)}")
-            if not isinstance(url, str) or not is_safe_url(url):
+            if not isinstance(url, str) or not urls.is_web_url(url):
                 raise self.fail(field, f"must be an absolute http(s) URL, not {url!r}")
             links.append((list(LINK_KINDS).index(kind), Link(kind=kind, url=url.strip())))
         return tuple(link for _, link in sorted(links, key=lambda pair: pair[0]))
-
-
-def is_safe_url(url: str) -> bool:
-    """Only absolute http(s) URLs reach a page; `javascript:` and friends never do."""
-    parts = urlsplit(url.strip())
-    return parts.scheme.lower() in _SAFE_SCHEMES and bool(parts.netloc)
 
 
 def validate_document(doc: Document, path: Path, topics: Collection[str]) -> Paper:
@@ -188,13 +182,41 @@ def validate_document(doc: Document, path: Path, topics: Collection[str]) -> Pap
     return _validate(doc, path, topics)
 
 
+def _has_controls(value: Any) -> bool:
+    if isinstance(value, str):
+        return bool(CONTROL_CHARACTERS.search(value))
+    if isinstance(value, list):
+        return any(_has_controls(item) for item in value)
+    if isinstance(value, dict):
+        return any(_has_controls(key) or _has_controls(item) for key, item in value.items())
+    return False
+
+
+_CONTROL_MESSAGE = "holds a control character (such as a form feed from a PDF); delete it"
+
+
+def _reject_controls(doc: Document, path: Path) -> None:
+    """A control character anywhere in the paper is an error at its line and field."""
+    for key, value in doc.meta.data.items():
+        if _has_controls(value):
+            raise ContentError(
+                _CONTROL_MESSAGE, path=path, line=doc.meta.line(str(key)), field=str(key)
+            )
+    for field, text in (("abstract", doc.abstract), ("notes", doc.notes)):
+        position = CONTROL_CHARACTERS.search(text)
+        if position:
+            line = doc.body_line + doc.body.count("\n", 0, doc.body.find(text) + position.start())
+            raise ContentError(_CONTROL_MESSAGE, path=path, line=line, field=field)
+
+
 def _validate(doc: Document, path: Path, topics: Collection[str]) -> Paper:
+    _reject_controls(doc, path)
     fields = _Fields(doc, path)
     paper_id = fields.text("id", required=True)
     assert paper_id is not None
     if not _ID_RE.match(paper_id):
         raise fields.fail(
-            "id", f"may hold only letters, digits and . _ / : ( ) -, not {paper_id!r}"
+            "id", f"must start with a letter or digit and hold no spaces, not {paper_id!r}"
         )
     title = fields.text("title", required=True)
     assert title is not None

@@ -27,6 +27,8 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
+from .urls import is_web_url
+
 __all__ = ["plain_text", "render_markdown", "render_math"]
 
 _TEXT_COMMAND = re.compile(r"\\(textit|emph|textbf|texttt)\{([^{}\\]*)\}")
@@ -42,12 +44,14 @@ def render_math(tex: str, *, display: bool) -> str:
     """TeX → MathML; what cannot be converted safely is shown as escaped TeX in `<code>`.
 
     latex2mathml neither escapes `\\text{..}` nor refuses `\\href` or `\\style`, so its output
-    is parsed back and kept only if it holds nothing but allowed MathML elements and attributes.
+    is parsed back, checked to hold only allowed MathML elements and attributes, and written out
+    again from the parsed tree: what reaches the page is exactly what was checked (a browser
+    would see markup inside the comments and CDATA that the XML parser skips).
     """
     try:
-        mathml = tex_to_mathml(tex, display="block" if display else "inline")
-        if _is_plain_mathml(mathml):
-            return str(mathml)
+        mathml = _checked_mathml(tex_to_mathml(tex, display="block" if display else "inline"))
+        if mathml is not None:
+            return mathml
     except Exception:
         pass
     delimiter = "$$" if display else "$"
@@ -70,19 +74,33 @@ displaystyle scriptlevel minsize maxsize movablelimits notation form largeop sym
 )
 
 
-def _is_plain_mathml(markup: str) -> bool:
+def _checked_mathml(markup: str) -> str | None:
+    """`markup` re-serialised from its parsed tree, or None if it holds anything but MathML."""
     try:
         root = ET.fromstring(markup)
     except ET.ParseError:
-        return False
+        return None
     for element in root.iter():
         if not element.tag.startswith(_MATHML_NS):
-            return False
+            return None
         if element.tag.removeprefix(_MATHML_NS) not in _MATHML_ELEMENTS:
-            return False
+            return None
         if not set(element.attrib) <= _MATHML_ATTRIBUTES:
-            return False
-    return True
+            return None
+    return _serialise(root, root=True)
+
+
+def _serialise(element: ET.Element, *, root: bool = False) -> str:
+    """Write a checked MathML tree back: tags from the allow-list, text and values escaped."""
+    tag = element.tag.removeprefix(_MATHML_NS)
+    attributes = {"xmlns": _MATHML_NS[1:-1]} if root else {}
+    attributes.update(sorted(element.attrib.items()))
+    opening = "".join(f' {name}="{html.escape(value)}"' for name, value in attributes.items())
+    inner = html.escape(element.text or "", quote=False)
+    inner += "".join(
+        _serialise(child) + html.escape(child.tail or "", quote=False) for child in element
+    )
+    return f"<{tag}{opening}>{inner}</{tag}>"
 
 
 def _math_rule(display: bool) -> Any:
@@ -150,6 +168,9 @@ def _text(content: str) -> Token:
 @cache
 def _renderer() -> MarkdownIt:
     md = MarkdownIt("js-default", {"linkify": True, "typographer": False}).enable("linkify")
+    # Links only to absolute http(s) addresses; no images (a remote image is a tracking pixel).
+    md.validateLink = is_web_url  # type: ignore[method-assign]
+    md.disable("image")
     dollarmath_plugin(
         md, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True
     )

@@ -12,6 +12,7 @@ import posixpath
 import re
 import unicodedata
 from datetime import date
+from urllib.parse import urlsplit
 
 __all__ = [
     "INDEX",
@@ -23,6 +24,7 @@ __all__ = [
     "feed",
     "feeds_index",
     "home",
+    "is_web_url",
     "month",
     "opml",
     "paper",
@@ -156,6 +158,13 @@ def trending(window: str, page: int = 1) -> str:
 
 def static(name: str) -> str:
     return f"static/{name}"
+
+
+def is_web_url(url: str) -> bool:
+    """An absolute http(s) URL: the only kind of outside link a page carries, so `javascript:`,
+    `data:` and friends from untrusted sources never reach one."""
+    parts = urlsplit(url.strip())
+    return parts.scheme.lower() in {"http", "https"} and bool(parts.netloc)
 
 
 def relative(from_path: str, to_path: str) -> str:

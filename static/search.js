@@ -38,21 +38,30 @@ function excerpt(text) {
   return fragment;
 }
 
+let latest = 0;
+
 async function run(query) {
-  list.replaceChildren();
+  // Only the newest query may show results: an older one still loading is dropped.
+  const ticket = ++latest;
   if (!query.trim()) {
+    list.replaceChildren();
     status.textContent = "";
     return;
   }
   status.textContent = "Searching…";
   let found;
+  let results;
   try {
     found = await (await engine()).search(query);
+    results = await Promise.all(found.results.slice(0, 30).map((r) => r.data()));
   } catch (error) {
-    status.textContent = "Search is not available here: open the site through a web server.";
+    if (ticket === latest) {
+      status.textContent = "Search is not available here: open the site through a web server.";
+    }
     return;
   }
-  const results = await Promise.all(found.results.slice(0, 30).map((r) => r.data()));
+  if (ticket !== latest) return;
+  list.replaceChildren();
   status.textContent = `${found.results.length} result${found.results.length === 1 ? "" : "s"} for “${query}”`;
   for (const result of results) {
     const item = document.createElement("li");

@@ -13,6 +13,7 @@ PACKAGE = Path(site_builder.__file__).parent
 # A module may import only modules below it (same rank or lower), never above.
 RANKS = {
     "errors": 0,
+    "ids": 0,
     "version": 0,
     "yamlload": 1,
     "config": 2,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 from ..models import Author, EnrichedPaper
@@ -10,22 +11,30 @@ from ..urls import slugify
 __all__ = ["group_authors"]
 
 
+def _digest(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:6]
+
+
 def group_authors(papers: Sequence[EnrichedPaper]) -> tuple[Author, ...]:
     """Authors sorted by name, each with their papers newest first.
 
-    Names are matched exactly as written; two names that slug alike get `-2`, `-3`, ... in name
-    order, so every author's address is stable while the set of names is.
+    Names are matched exactly as written. An ASCII name takes its plain slug unless an earlier
+    one has it; other names get their slug plus a short hash of the name.
     """
     by_name: dict[str, list[EnrichedPaper]] = {}
     for item in papers:
         for name in dict.fromkeys(item.paper.authors):
             by_name.setdefault(name, []).append(item)
     authors = []
-    taken: dict[str, int] = {}
+    taken: dict[str, str] = {}
     for name in sorted(by_name, key=lambda n: (n.casefold(), n)):
-        base = slugify(name) or "author"
-        taken[base] = taken.get(base, 0) + 1
-        slug = base if taken[base] == 1 else f"{base}-{taken[base]}"
+        base = slugify(name)
+        plain = bool(base) and name.isascii() and base not in taken
+        if plain:
+            taken[base] = name
+        # A name with letters outside ASCII (José, 李娜), or one that slugs like an earlier
+        # name, gets a short hash of itself: adding "Jose" never moves José's page.
+        slug = base if plain else f"{base or 'author'}-{_digest(name)}"
         newest = sorted(by_name[name], key=lambda item: -item.paper.day.toordinal())
         authors.append(
             Author(name=name, slug=slug, paper_ids=tuple(item.paper.id for item in newest))

@@ -4,7 +4,8 @@ Each paper becomes a TF-IDF vector (title words count twice), trimmed to its str
 similarity is the cosine over shared terms, found through an inverted index so only papers that
 share a term are ever compared. Words in more than a fifth of all papers say nothing about
 similarity and are left out. As in Hugo's related content, a paper is related only to papers of
-its own day or older, so publishing new papers never changes the pages of old ones.
+its own day or older, so a new day's papers never appear in an older paper's list (the
+weights, computed over the whole collection, still shift a little as it grows).
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ def _pattern(keyword: str) -> str:
     wildcard = stem.endswith("*")
     words = re.split(r"[\s-]+", stem.rstrip("* "))
     body = r"[\s-]+".join(re.escape(word) for word in words)
-    return rf"\b{body}\w*" if wildcard else rf"\b{body}\b"
+    # Lookarounds rather than \b, so keywords that start or end with a symbol (C++, .NET) match.
+    return rf"(?<!\w){body}\w*" if wildcard else rf"(?<!\w){body}(?!\w)"
 
 
 class TopicMatcher:

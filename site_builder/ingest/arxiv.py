@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ..errors import IngestError
+from ..ids import normalize_doi
 from .feedxml import parse_feed
 from .fetch import Fetcher
 from .records import PaperRecord, arxiv_links, normalize_title, split_arxiv_id
@@ -113,7 +114,7 @@ def _record(
     ]
     comment = _clean(entry.get("arxiv_comment")) or None
     abstract = _clean(entry.get("summary"))
-    doi = _clean(entry.get("arxiv_doi")) or None
+    doi = normalize_doi(_clean(entry.get("arxiv_doi")))
     links = arxiv_links(arxiv_id)
     if doi:
         links["doi"] = f"https://doi.org/{doi}"

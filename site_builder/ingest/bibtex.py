@@ -17,6 +17,7 @@ from bibtexparser import middlewares
 from bibtexparser.model import Entry
 
 from ..errors import IngestError
+from ..ids import normalize_doi
 from .records import PaperRecord, arxiv_links, split_arxiv_id, title_id
 from .source import IngestContext, Reading, Source, add_file_argument, payload
 
@@ -118,7 +119,7 @@ def _record(entry: Entry, origin: str) -> PaperRecord | None:
     if not title:
         return None
     split = _arxiv_id(entry)
-    doi = _field(entry, "doi").removeprefix("https://doi.org/") or None
+    doi = normalize_doi(_field(entry, "doi"))
     if split:
         paper_id = split[0]
     elif doi:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ..ids import normalize_doi, split_arxiv_id
 from ..urls import slugify
 
 __all__ = [
@@ -22,14 +23,6 @@ __all__ = [
 
 _TEX_COMMAND = re.compile(r"\\[a-zA-Z]+\s*")
 _NOT_WORD = re.compile(r"[\W_]+")
-# New-style ids (2403.01234, 0704.0001) and old-style ones (hep-th/9901001, math.GT/0309136),
-# optionally with a version; an "arXiv:" prefix or an abs/pdf URL around them is accepted.
-_ARXIV_ID = re.compile(
-    r"(?:arxiv:|arxiv\.org/(?:abs|pdf)/)?"
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?(?:\.pdf)?",
-    re.IGNORECASE,
-)
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 
 
 def normalize_title(title: str) -> str:
@@ -47,26 +40,11 @@ def title_id(title: str) -> str:
     return f"{slugify(title, max_length=60) or 'paper'}-{digest}"
 
 
-def split_arxiv_id(text: str) -> tuple[str, int | None] | None:
-    """(id without version, version or None) when `text` is an arXiv id or abs/pdf URL."""
-    candidate = text.strip()
-    for prefix in ("http://", "https://", "export.", "www."):
-        candidate = candidate.removeprefix(prefix)
-    match = _ARXIV_ID.fullmatch(candidate)
-    if not match:
-        return None
-    number = match["id"]
-    if "/" not in number and len(number.partition(".")[2]) != (5 if number[:4] >= "1501" else 4):
-        return None  # since January 2015 new ids have five digits after the dot, before four
-    version = match["version"]
-    return match["id"], int(version) if version else None
-
-
 def id_strength(paper_id: str) -> int:
     """How firmly an id names a paper: 2 an arXiv id, 1 a DOI, 0 a title-derived id."""
     if split_arxiv_id(paper_id):
         return 2
-    return 1 if _DOI.match(paper_id) else 0
+    return 1 if normalize_doi(paper_id) == paper_id else 0
 
 
 def arxiv_links(arxiv_id: str) -> dict[str, str]:

@@ -70,8 +70,8 @@ def _blocks(text: str) -> list[_Block]:
 def _header_date(block: _Block) -> tuple[int, int, int | None] | None:
     """(month, day, year or None) when `block` is a date line."""
     if _ISO_DATE_LINE.match(block.text):
-        parsed = date.fromisoformat(block.text)
-        return parsed.month, parsed.day, parsed.year
+        iso_year, iso_month, iso_day = (int(part) for part in block.text.split("-"))
+        return iso_month, iso_day, iso_year
     match = _DATE_LINE.match(block.text)
     if not match or match["month"].lower() not in _MONTHS:
         return None
@@ -86,6 +86,8 @@ def _resolve_day(
         if day is None:
             hint = "the page's date line has no year" if found else "the page has no date line"
             raise IngestError(f"{hint}: pass --date YYYY-MM-DD", path=path, line=line)
+        if found and not 1 <= found[1] <= 31:
+            raise IngestError("the page's date line is not a real day", path=path, line=line)
         if found and (found[0], found[1]) != (day.month, day.day):
             raise IngestError(
                 f"the page is dated {_MONTHS[found[0] - 1].title()} {found[1]} "
@@ -94,7 +96,12 @@ def _resolve_day(
                 line=line,
             )
         return day
-    listed = date(found[2], found[0], found[1])
+    try:
+        listed = date(found[2], found[0], found[1])
+    except ValueError as exc:
+        raise IngestError(
+            f"the page's date line is not a real day ({exc})", path=path, line=line
+        ) from None
     if day is not None and day != listed:
         raise IngestError(f"the page is dated {listed} but --date says {day}", path=path, line=line)
     return listed
