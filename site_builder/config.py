@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from email.utils import parseaddr
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,6 +30,7 @@ __all__ = [
     "TrendingConfig",
     "find_site_dir",
     "load_config",
+    "parse_address",
     "reference_day",
 ]
 
@@ -278,10 +279,21 @@ def _half_life(value: float) -> str | None:
     return None if value > 0 else "must be a positive number of days"
 
 
-def _email_address(value: str) -> str | None:
-    _, address = parseaddr(value)
+def parse_address(value: str) -> tuple[str, str] | None:
+    """(display name, address) when `value` is exactly one email address, with or without a
+    name ('Papers <papers@example.org>'); None otherwise (two addresses, no domain, ...)."""
+    found = getaddresses([value])
+    if len(found) != 1:
+        return None
+    name, address = found[0]
     local, _, domain = address.partition("@")
-    if not local or "." not in domain:
+    if not local or "." not in domain or " " in address or "@" in domain:
+        return None
+    return name, address
+
+
+def _email_address(value: str) -> str | None:
+    if parse_address(value) is None:
         return (
             "must be an email address such as papers@example.org or 'Papers <papers@example.org>'"
         )

@@ -30,7 +30,7 @@ from pathlib import Path
 import jinja2
 
 from . import urls
-from .config import SiteConfig
+from .config import SiteConfig, parse_address
 from .enrich.trending import Window, in_window, window
 from .errors import ConfigError, EmailError
 from .models import Catalog, EnrichedPaper
@@ -200,7 +200,8 @@ def write_message(message: EmailMessage, path: Path) -> None:
 
 
 def read_recipients(path: Path) -> list[str]:
-    """One address a line; blank lines and `#` comments are skipped; duplicates kept once."""
+    """One address a line; blank lines, `#` comment lines and trailing `  # comments` are
+    skipped; duplicates kept once."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
@@ -211,13 +212,14 @@ def read_recipients(path: Path) -> list[str]:
     recipients: list[str] = []
     seen: set[str] = set()
     for number, raw in enumerate(lines, start=1):
-        line = raw.split("#", 1)[0].strip()
-        if not line:
+        line = raw.strip()
+        if not line or line.startswith("#"):
             continue
-        name, address = parseaddr(line)
-        local, _, domain = address.partition("@")
-        if not local or "." not in domain or " " in address:
+        # A trailing "  # comment" is dropped, unless the # belongs to the address ("Ada #1").
+        parsed = parse_address(line.split(" #", 1)[0].strip()) or parse_address(line)
+        if parsed is None:
             raise EmailError(f"not an email address: {line!r}", path=path, line=number)
+        name, address = parsed
         if address.lower() not in seen:
             seen.add(address.lower())
             recipients.append(str(Address(display_name=name, addr_spec=address)))

@@ -119,3 +119,16 @@ def test_dois_are_normalised_and_any_doi_is_a_usable_id(
     )
     assert main(["ingest", "bibtex", "--site", str(site_dir), "--file", str(bib), "-q"]) == 0
     assert main(["build", "--site", str(site_dir), "--quiet"]) == 0
+
+
+def test_a_recipients_line_must_hold_exactly_one_address(tmp_path: Path) -> None:
+    from site_builder.digest import read_recipients  # noqa: PLC0415
+    from site_builder.errors import EmailError  # noqa: PLC0415
+
+    path = tmp_path / "recipients.txt"
+    path.write_text('# readers\n"Ada #1" <ada@example.org>\nbob@example.org\n')
+    assert read_recipients(path) == ["Ada #1 <ada@example.org>", "bob@example.org"]
+    path.write_text("ada@example.org, bob@example.org\n")
+    with pytest.raises(EmailError) as caught:
+        read_recipients(path)
+    assert caught.value.line == 1
