@@ -71,7 +71,9 @@ def build(config: SiteConfig) -> BuildReport:
         *static_files(config),
     ]
     written = write_site(
-        files, config.output_dir, protected=[config.root, config.content_dir, config.templates_dir]
+        files,
+        config.output_dir,
+        protected=[config.root, config.content_dir, config.templates_dir, config.static_dir],
     )
     return BuildReport(
         output_dir=config.output_dir,

@@ -132,3 +132,16 @@ def test_a_recipients_line_must_hold_exactly_one_address(tmp_path: Path) -> None
     with pytest.raises(EmailError) as caught:
         read_recipients(path)
     assert caught.value.line == 1
+
+
+@pytest.mark.parametrize("folder", ["static", "templates", "content", "."])
+def test_the_output_folder_never_replaces_the_curators_folders(
+    site_dir: Path, folder: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (site_dir / "static").mkdir(exist_ok=True)
+    (site_dir / "static" / "custom.css").write_text("a {}")
+    config = site_dir / "site.yaml"
+    config.write_text(config.read_text() + f"output_dir: {folder}\n")
+    assert main(["build", "--site", str(site_dir), "--quiet"]) == 1
+    assert "would replace" in capsys.readouterr().err
+    assert (site_dir / "static" / "custom.css").read_text() == "a {}"
