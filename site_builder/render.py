@@ -333,6 +333,7 @@ def render_pages(pages: Sequence[Page], catalog: Catalog) -> list[OutputFile]:
         "absolute_url": lambda path: urls.absolute(config.base_url, path),
         "trending_windows": WINDOWS,
         "updated": catalog.updated,
+        "has_papers": bool(catalog.papers),
         "now": catalog.now,
         "base_path": urlsplit(config.base_url).path,
         "urls": urls,

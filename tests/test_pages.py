@@ -128,8 +128,9 @@ def test_init_scaffolds_a_site_that_builds_and_links_under_a_sub_path(
     assert 'title: "Robot: Papers"' in (site / "site.yaml").read_text()
     assert "# Robot: Papers" in (site / "README.md").read_text()
 
-    # An empty site builds; then with papers, every link works under /robots/.
+    # An empty site builds (and claims no 1970 update); then with papers, every link works.
     assert main(["build", "--site", str(site), "--quiet"]) == 0
+    assert "1970" not in (site / "_site" / "index.html").read_text()
     assert (
         main(
             [
