@@ -10,11 +10,16 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import urls
+from .cache import BuildCache, CacheCorrupt
 from .errors import ContentError, SiteError, raise_collected
+from .fingerprint import digest_bytes
 from .frontmatter import Document, parse_document
 from .models import LINK_KINDS, Link, Paper
 
-__all__ = ["load_paper", "load_papers", "paper_files"]
+__all__ = ["PARSER_VERSION", "load_paper", "load_papers", "paper_files"]
+
+PARSER_VERSION = "1"
+"""Part of every cached paper's key: raise it when parsing or validation changes."""
 
 _ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:()-]*$")
 _SAFE_SCHEMES = {"http", "https"}
@@ -27,21 +32,99 @@ def paper_files(papers_dir: Path) -> list[Path]:
     return sorted(papers_dir.rglob("*.md"))
 
 
-def load_papers(papers_dir: Path, *, topics: Collection[str]) -> tuple[Paper, ...]:
+def load_papers(
+    papers_dir: Path, *, topics: Collection[str], cache: BuildCache | None = None
+) -> tuple[Paper, ...]:
     """Load every paper; all problems across all files are reported together.
 
-    `topics` are the known topic slugs that a paper may pin.
+    `topics` are the known topic slugs that a paper may pin. With a `cache`, a file whose bytes
+    (and the parser, and the topics) are unchanged since the last build is not parsed again.
     """
     papers: list[Paper] = []
     problems: list[SiteError] = []
+    stored: list[tuple[str, str, Any]] = []
+    salt = f"{PARSER_VERSION}\x00{','.join(sorted(topics))}\x00".encode()
     for path in paper_files(papers_dir):
-        try:
-            papers.append(load_paper(path, topics=topics))
-        except ContentError as exc:
-            problems.append(exc)
+        if cache is None:
+            try:
+                papers.append(load_paper(path, topics=topics))
+            except ContentError as exc:
+                problems.append(exc)
+            continue
+        data = path.read_bytes()
+        digest = digest_bytes(salt + data)
+        known = cache.paper(str(path), digest)
+        if known is not None:
+            paper = paper_from_json(known, path)
+        else:
+            try:
+                paper = _parse(data, path, topics)
+            except ContentError as exc:
+                problems.append(exc)
+                continue
+        papers.append(paper)
+        stored.append((str(path), digest, known if known is not None else paper_to_json(paper)))
     problems.extend(_duplicates(papers))
     raise_collected(problems)
+    if cache is not None:
+        cache.store_papers(stored)
     return tuple(papers)
+
+
+def paper_to_json(paper: Paper) -> dict[str, Any]:
+    """A parsed paper as JSON for the cache (its path is the cache row's key)."""
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "authors": list(paper.authors),
+        "published": paper.published.isoformat() if paper.published else None,
+        "featured": paper.featured.isoformat() if paper.featured else None,
+        "topics": list(paper.topics),
+        "links": [[link.kind, link.url] for link in paper.links],
+        "upvotes": paper.upvotes,
+        "stars": paper.stars,
+        "rank": paper.rank,
+        "source": paper.source,
+        "hidden": paper.hidden,
+        "abstract": paper.abstract,
+        "notes": paper.notes,
+    }
+
+
+def paper_from_json(data: Any, path: Path) -> Paper:
+    """The inverse of `paper_to_json`; a row that does not fit is a corrupt cache."""
+    try:
+        return Paper(
+            id=str(data["id"]),
+            title=str(data["title"]),
+            authors=tuple(str(name) for name in data["authors"]),
+            published=_optional_day(data["published"]),
+            featured=_optional_day(data["featured"]),
+            topics=tuple(str(slug) for slug in data["topics"]),
+            links=tuple(Link(kind=str(kind), url=str(url)) for kind, url in data["links"]),
+            upvotes=_optional_int(data["upvotes"]),
+            stars=_optional_int(data["stars"]),
+            rank=_optional_int(data["rank"]),
+            source=None if data["source"] is None else str(data["source"]),
+            hidden=bool(data["hidden"]),
+            abstract=str(data["abstract"]),
+            notes=str(data["notes"]),
+            path=path,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CacheCorrupt(f"paper {path}: {exc!r}") from None
+
+
+def _optional_day(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _optional_int(value: Any) -> int | None:
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"not a whole number: {value!r}")
+    return value
 
 
 def _duplicates(papers: Iterable[Paper]) -> list[SiteError]:
@@ -71,10 +154,16 @@ def _id_line(path: Path) -> int | None:
 
 
 def load_paper(path: Path, *, topics: Collection[str]) -> Paper:
+    return _parse(path.read_bytes(), path, topics)
+
+
+def _parse(data: bytes, path: Path, topics: Collection[str]) -> Paper:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ContentError(f"not UTF-8 text ({exc.reason})", path=path) from None
+    # Read as text mode would: universal newlines.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _validate(parse_document(text, path=path), path, topics)
 
 

@@ -13,12 +13,15 @@ import heapq
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..markdown import plain_text
 from ..models import Paper
 
-__all__ = ["RELATED_LIMIT", "related_papers"]
+__all__ = ["RELATED_LIMIT", "RELATED_VERSION", "related_papers"]
+
+RELATED_VERSION = "1"
+"""Part of the cache key of related lists: raise it when the computation changes."""
 
 RELATED_LIMIT = 5
 _MAX_TERMS = 30
@@ -49,16 +52,22 @@ def _stem(word: str) -> str:
     return word
 
 
-def _terms(paper: Paper) -> Counter[str]:
-    text = f"{paper.title} {paper.title} {plain_text(paper.abstract)}".lower()
+def _terms(paper: Paper, plain: str) -> Counter[str]:
+    text = f"{paper.title} {paper.title} {plain}".lower()
     return Counter(_stem(w) for w in _WORD.findall(text) if w not in _STOPWORDS)
 
 
 def related_papers(
-    papers: Sequence[Paper], limit: int = RELATED_LIMIT
+    papers: Sequence[Paper],
+    plain: Mapping[str, str] | None = None,
+    limit: int = RELATED_LIMIT,
 ) -> dict[str, tuple[str, ...]]:
-    """For each paper id, up to `limit` ids of the most similar papers of its day or older."""
-    counts = [_terms(paper) for paper in papers]
+    """For each paper id, up to `limit` ids of the most similar papers of its day or older.
+
+    `plain` gives each paper's abstract as plain text, by id, when it is known already."""
+    counts = [
+        _terms(paper, plain[paper.id] if plain else plain_text(paper.abstract)) for paper in papers
+    ]
     total = len(papers)
     frequency: Counter[str] = Counter(term for terms in counts for term in terms)
     common = max(2, int(total * _MAX_DOCUMENT_SHARE)) if total >= 20 else total + 1
