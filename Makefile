@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv site test lint check clean
+.PHONY: help venv site serve test lint check bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -25,6 +25,9 @@ venv: $(STAMP) ## Create .venv/ and install site-builder with its test tools
 site: $(STAMP) ## Build the bundled site into _site/
 	$(BIN)/site-builder build
 
+serve: $(STAMP) ## Serve the site on 127.0.0.1:8000, rebuilding and reloading on every save
+	$(BIN)/site-builder serve --port $(or $(PORT),8000)
+
 check: $(STAMP) ## Validate content/ and report papers left in the catch-all topic
 	$(BIN)/site-builder check
 
@@ -36,5 +39,8 @@ lint: $(STAMP) ## Run ruff and mypy
 	$(BIN)/ruff format --check site_builder tests
 	$(BIN)/mypy
 
+bench: $(STAMP) ## Time builds of 1k, 10k and 100k synthetic papers into bench/RESULTS.md (slow)
+	$(BIN)/python bench/run.py $(if $(SIZES),--sizes $(SIZES))
+
 clean: ## Remove the built site, caches and the virtual environment
-	rm -rf _site .cache $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf _site .cache bench/.work $(VENV) .pytest_cache .mypy_cache .ruff_cache

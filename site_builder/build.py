@@ -9,16 +9,18 @@ folder is touched, so a failed build leaves the previous output as it was (`writ
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from stat import S_ISDIR as stat_is_dir
 
 from . import urls
 from .cache import BuildCache, CacheCorrupt, OutputRecord
-from .config import SiteConfig
+from .config import CONFIG_FILE, SiteConfig
 from .dependencies import PageSource, page_sources
 from .feedlist import site_feeds
 from .feeds import feed_files
@@ -30,7 +32,7 @@ from .progress import Progress, make_progress
 from .render import Page, Renderer, plan_pages
 from .search import PAGE_GLOB, index_folder
 from .sitemap import sitemap_file
-from .theme import static_dirs
+from .theme import static_dirs, template_dirs
 from .workers import worker_count
 from .writer import (
     check_output_dir,
@@ -89,17 +91,51 @@ def static_files(config: SiteConfig) -> list[OutputFile]:
     ]
 
 
+def _inputs_digest(config: SiteConfig) -> str:
+    """A digest of the config and of the path, size and modification time of every file a
+    build reads: site.yaml, content/, the templates and static folders (the site's and the
+    default theme's). Taken before anything is read, so an edit during a build is seen by the
+    next one."""
+    parts = [Fingerprinter().digest(config)]
+    folders = [config.content_dir, *template_dirs(config), *static_dirs(config)]
+    for top in (config.root / CONFIG_FILE, *folders):
+        parts.extend(_stats(str(top)))
+    return digest_text(*parts)
+
+
+def _stats(top: str) -> list[str]:
+    """`path size mtime` of `top` and, for a folder, of every file below it, in sorted order."""
+    try:
+        stat = os.stat(top)  # noqa: PTH116 - strings, not Paths: this runs for every file
+    except OSError:
+        return [f"{top} missing"]
+    if not stat_is_dir(stat.st_mode):
+        return [f"{top} {stat.st_size} {stat.st_mtime_ns}"]
+    found = []
+    with os.scandir(top) as entries:
+        for entry in sorted(entries, key=lambda e: e.name):
+            if entry.is_dir():
+                found.extend(_stats(entry.path))
+            else:
+                info = entry.stat()
+                found.append(f"{entry.path} {info.st_size} {info.st_mtime_ns}")
+    return found
+
+
 def build(
     config: SiteConfig,
     *,
     clean: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
+    defer_search: bool = False,
 ) -> BuildReport:
     """Build the site of `config` into its output folder; on any error the old output stays.
 
     `clean` ignores (and then replaces) the build cache and writes every file anew. `workers`
-    is how many processes render pages (default: one per core)."""
+    is how many processes render pages (default: one per core). `defer_search` (for `serve`,
+    so a browser reloads sooner) leaves the search index of the last build in place on an
+    incremental build; the next build without it brings the index up to date."""
     started = time.perf_counter()
     output_dir = check_output_dir(
         config.output_dir, protected=[config.root, config.content_dir, config.templates_dir]
@@ -110,17 +146,25 @@ def build(
         progress=progress or make_progress(quiet=True),
         workers=workers or worker_count(),
         started=started,
+        defer_search=defer_search,
     )
     cache = BuildCache.open(config.root, fresh=clean)
     try:
         try:
-            return job.run(cache, clean=clean)
+            inputs = _inputs_digest(config)
+            unchanged = None if clean else job.unchanged(cache, inputs)
+            if unchanged is not None:
+                return unchanged
+            report = job.run(cache, clean=clean)
+            if not defer_search:
+                cache.store_blob("inputs", inputs, [report.papers, report.pages])
+            return report
         except (CacheCorrupt, sqlite3.DatabaseError) as exc:
             cache.close()
             cache = BuildCache.open(config.root, fresh=True)
-            return replace(
-                job.run(cache, clean=False), cache_reset=f"it held unreadable data ({exc})"
-            )
+            report = job.run(cache, clean=False)
+            cache.store_blob("inputs", inputs, [report.papers, report.pages])
+            return replace(report, cache_reset=f"it held unreadable data ({exc})")
     finally:
         cache.close()
 
@@ -132,9 +176,32 @@ class _Job:
     progress: Progress
     workers: int
     started: float
+    defer_search: bool = False
     records: dict[str, OutputRecord] = field(default_factory=dict)
     reasons: list[tuple[str, str]] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+
+    def unchanged(self, cache: BuildCache, inputs: str) -> BuildReport | None:
+        """The report of a build with nothing to do, if no input file changed since the last
+        build (same paths, sizes and modification times, same config and code) and every output
+        file is still as that build left it; else None."""
+        counts = cache.blob("inputs", inputs)
+        if cache.blob("output_dir", str(self.output_dir)) is None or not (
+            isinstance(counts, list) and len(counts) == 2
+        ):
+            return None
+        records = cache.outputs()
+        if not records or not all(self._intact(path, record) for path, record in records.items()):
+            return None
+        return BuildReport(
+            output_dir=self.config.output_dir,
+            papers=int(counts[0]),
+            pages=int(counts[1]),
+            files=len(records),
+            bytes=sum(record.size for record in records.values()),
+            seconds=time.perf_counter() - self.started,
+            unchanged=len(records),
+        )
 
     def run(self, cache: BuildCache, *, clean: bool) -> BuildReport:
         self.records, self.reasons, self.changed = {}, [], []
@@ -172,7 +239,10 @@ class _Job:
                 # Should the search step fail, the next build still knows the old index.
                 old_index = {p: r for p, r in previous.items() if r.source.startswith("search.")}
                 cache.store_outputs({**old_index, **self.records})
-                if not self._reusable(previous, search_source):
+                if self.defer_search:
+                    # Keep the old index for now; the build after this one brings it up to date.
+                    self.records.update(old_index)
+                elif not self._reusable(previous, search_source):
                     target = pending_dir(self.output_dir)
                     before = len(self.changed)
                     self._search(self.output_dir, search_source, previous, target)
@@ -312,7 +382,7 @@ class _Job:
 
     def _intact(self, path: str, record: OutputRecord) -> bool:
         try:
-            stat = self.output_dir.joinpath(*PurePosixPath(path).parts).stat()
+            stat = os.stat(f"{self.output_dir}/{path}")  # noqa: PTH116 - runs for every file
         except OSError:
             return False
         return stat.st_size == record.size and stat.st_mtime_ns == record.mtime

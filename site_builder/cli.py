@@ -108,6 +108,12 @@ def _parser() -> argparse.ArgumentParser:
         help="ignore the build cache and write every file anew (the cache is then rebuilt)",
     )
     build_cmd.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes that render pages (default: one per core; 1 renders in this process)",
+    )
+    build_cmd.add_argument(
         "--explain",
         action="store_true",
         help="list every file written and why: new, its template changed, site-wide data it "
@@ -246,7 +252,10 @@ def _build(options: argparse.Namespace) -> int:
     if options.output is not None:
         config = dataclasses.replace(config, output_dir=options.output.resolve())
     report = build(
-        config, clean=options.clean, progress=make_progress(quiet=getattr(options, "quiet", False))
+        config,
+        clean=options.clean,
+        workers=options.jobs,
+        progress=make_progress(quiet=getattr(options, "quiet", False)),
     )
     if report.cache_reset:
         print(f"warning: the build cache was rebuilt: {report.cache_reset}", file=sys.stderr)

@@ -153,21 +153,34 @@ class DevServer:
             while time.monotonic() - self._last_event < DEBOUNCE_SECONDS:
                 time.sleep(DEBOUNCE_SECONDS / 2)
             self._dirty.clear()
-            # After start, other threads run: render in this process rather than fork.
-            self._rebuild(workers=1)
+            # After start, other threads run: render in this process rather than fork. The
+            # search index waits until the tabs have reloaded, unless more edits came meanwhile.
+            if self._rebuild(workers=1, defer_search=True) is not None and not self._dirty.is_set():
+                self._rebuild(workers=1, announce=False)
 
-    def _rebuild(self, *, workers: int | None) -> BuildReport | None:
+    def _rebuild(
+        self, *, workers: int | None, defer_search: bool = False, announce: bool = True
+    ) -> BuildReport | None:
+        """Build, then tell the tabs to reload; a build that only brings the search index up
+        to date (`announce` False) changes no page, so it tells them only if it failed."""
         report: BuildReport | None = None
         error: str | None = None
         try:
             self.config = self._load_config()
-            report = build(self.config, progress=make_progress(quiet=self._quiet), workers=workers)
+            report = build(
+                self.config,
+                progress=make_progress(quiet=self._quiet),
+                workers=workers,
+                defer_search=defer_search,
+            )
         except SiteError as exc:
             error = str(exc)
         if error is not None:
             print(f"error: {error}", file=sys.stderr, flush=True)
-        elif report is not None and not self._quiet:
+        elif report is not None and not self._quiet and (announce or report.written):
             self._say(report.summary())
+        if error is None and not announce:
+            return report
         with self._state.changed:
             self._state.error = error
             self._state.generation += 1
