@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import html
+import signal
 import sys
 import threading
 import time
@@ -106,7 +107,11 @@ class DevServer:
             self._threads.append(thread)
 
     def serve_forever(self) -> None:
-        """Block until Ctrl-C (or `stop()` from another thread)."""
+        """Block until Ctrl-C, SIGTERM or `stop()` from another thread."""
+        if threading.current_thread() is threading.main_thread():
+            # A shell may start background jobs with SIGINT ignored; a server still stops.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.default_int_handler)
         try:
             while not self._state.stopping:
                 time.sleep(0.2)
