@@ -9,6 +9,7 @@ its own day or older, so publishing new papers never changes the pages of old on
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import re
@@ -87,21 +88,47 @@ def related_papers(
         for term, weight in vector.items():
             postings.setdefault(term, []).append((index, weight))
 
-    days = [paper.day for paper in papers]
+    # Each term's postings in day order, so a paper reads only those of its day or older. For
+    # every pair of papers the products are still added in the order of the paper's terms, so
+    # the scores are the very same floats as a plain double loop gives.
+    days = [paper.day.toordinal() for paper in papers]
+    by_day: dict[str, tuple[list[int], list[int], list[float]]] = {}
+    for term, entries in postings.items():
+        entries.sort(key=lambda entry: days[entry[0]])
+        by_day[term] = (
+            [days[other] for other, _ in entries],
+            [other for other, _ in entries],
+            [weight for _, weight in entries],
+        )
+
     result: dict[str, tuple[str, ...]] = {}
     for index, vector in enumerate(vectors):
+        day = days[index]
         scores: dict[int, float] = {}
+        get = scores.get
         for term, weight in vector.items():
-            for other, other_weight in postings[term]:
-                if other != index and days[other] <= days[index]:
-                    scores[other] = scores.get(other, 0.0) + weight * other_weight
-        best = heapq.nsmallest(
-            limit,
-            (
-                (-round(score, 12), papers[other].id)
-                for other, score in scores.items()
-                if score >= _MIN_SCORE
-            ),
-        )
-        result[papers[index].id] = tuple(paper_id for _, paper_id in best)
+            term_days, others, term_weights = by_day[term]
+            cut = bisect.bisect_right(term_days, day)
+            for other, other_weight in zip(others[:cut], term_weights[:cut], strict=True):
+                scores[other] = get(other, 0.0) + weight * other_weight
+        scores.pop(index, None)
+        result[papers[index].id] = _best(scores, papers, limit)
     return result
+
+
+def _best(scores: dict[int, float], papers: Sequence[Paper], limit: int) -> tuple[str, ...]:
+    """The `limit` best-scoring ids: highest score rounded to 12 places, then smallest id."""
+    floor = _MIN_SCORE
+    if len(scores) > limit:
+        # Only scores that can round to at least the limit-th best can be chosen.
+        kth = heapq.nlargest(limit, scores.values())[-1]
+        floor = max(floor, round(kth, 12) - 1e-11)
+    best = heapq.nsmallest(
+        limit,
+        (
+            (-round(score, 12), papers[other].id)
+            for other, score in scores.items()
+            if score >= floor and score >= _MIN_SCORE
+        ),
+    )
+    return tuple(paper_id for _, paper_id in best)
