@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help venv site ingest test lint check clean
+.PHONY: help venv site ingest serve test lint check bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ site: $(STAMP) ## Build the site into _site/ (BASE_URL=https://... overrides sit
 ingest: $(STAMP) ## Pull every source listed under sources: in site.yaml into content/
 	$(BIN)/site-builder ingest || test $$? -eq 4
 
+serve: $(STAMP) ## Serve the site on 127.0.0.1:8000, rebuilding and reloading on every save
+	$(BIN)/site-builder serve --port $(or $(PORT),8000)
+
 check: $(STAMP) ## Validate content/ and report papers left in the catch-all topic
 	$(BIN)/site-builder check
 
@@ -47,5 +50,8 @@ tools/node_modules/.installed: tools/package.json tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund --loglevel=error
 	@touch $@
 
+bench: $(STAMP) ## Time builds of 1k, 10k and 100k synthetic papers into bench/RESULTS.md (slow)
+	$(BIN)/python bench/run.py $(if $(SIZES),--sizes $(SIZES))
+
 clean: ## Remove the built site, caches and the virtual environment
-	rm -rf _site .cache $(VENV) .pytest_cache .mypy_cache .ruff_cache tools/node_modules
+	rm -rf _site .cache bench/.work $(VENV) .pytest_cache .mypy_cache .ruff_cache tools/node_modules

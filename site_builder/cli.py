@@ -28,7 +28,9 @@ from .digest import (
 from .errors import ConfigError, SiteError
 from .ingest import SOURCES, IngestContext, SourceRun, ingest_configured, ingest_one
 from .ingest.fetch import Fetcher
+from .progress import make_progress
 from .scaffold import scaffold_site
+from .serve import DevServer
 from .version import __version__
 
 __all__ = ["main"]
@@ -48,6 +50,8 @@ examples:
   site-builder check
   site-builder build
   site-builder build --site path/to/site --base-url https://user.github.io/repo/
+  site-builder build --explain
+  site-builder serve --port 8000
   site-builder digest --period daily --output digest.eml
   site-builder digest --period weekly --send
 
@@ -100,8 +104,12 @@ def _parser() -> argparse.ArgumentParser:
         "build",
         parents=[common],
         help="render the site into its output folder (_site/)",
-        description="Render every page, feed and the sitemap into a staging folder, then swap it "
-        "into the output folder. On any error the previous output stays as it was.",
+        description="Render every page, feed and the sitemap into the output folder. Only what "
+        "changed since the last build is rendered and written: the build cache in .cache/ "
+        "remembers what each file was made from. Pages render in parallel on every core. "
+        "Everything is rendered before the output folder is touched, so on any error the "
+        "previous output stays as it was. A progress bar shows on a terminal for long builds; "
+        "the last line sums up files written, unchanged and removed.",
     )
     build_cmd.add_argument(
         "--base-url",
@@ -113,6 +121,23 @@ def _parser() -> argparse.ArgumentParser:
         "--output", type=Path, metavar="DIR", help="write here instead of site.yaml's output_dir"
     )
     _now_option(build_cmd)
+    build_cmd.add_argument(
+        "--clean",
+        action="store_true",
+        help="ignore the build cache and write every file anew (the cache is then rebuilt)",
+    )
+    build_cmd.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes that render pages (default: one per core; 1 renders in this process)",
+    )
+    build_cmd.add_argument(
+        "--explain",
+        action="store_true",
+        help="list every file written and why: new, its template changed, site-wide data it "
+        "shows changed, its content changed, or its file was changed or removed",
+    )
     build_cmd.set_defaults(run=_build)
 
     dry_run = argparse.ArgumentParser(add_help=False)
@@ -122,6 +147,27 @@ def _parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="show what would change without writing anything",
     )
+
+    serve_cmd = commands.add_parser(
+        "serve",
+        parents=[common],
+        help="serve the site on 127.0.0.1, rebuilding and reloading on every save",
+        description="Build the site, serve it on http://127.0.0.1:PORT/ and watch content/, "
+        "templates/, static/ and site.yaml. Every save rebuilds what changed and reloads the "
+        "open browser tabs. A build error is printed here and shown on every page, above the "
+        "last good build, until the next good save. Ctrl-C stops.",
+    )
+    serve_cmd.add_argument(
+        "--port", type=int, default=8000, help="the port to listen on (default 8000; 0 picks one)"
+    )
+    serve_cmd.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="base_url for absolute links; default: the local address the server listens on",
+    )
+    _now_option(serve_cmd)
+    serve_cmd.set_defaults(run=_serve)
+
     ingest_cmd = commands.add_parser(
         "ingest",
         parents=[common, dry_run],
@@ -290,7 +336,17 @@ def _build(options: argparse.Namespace) -> int:
     config = _config(options, base_url=options.base_url)
     if options.output is not None:
         config = dataclasses.replace(config, output_dir=options.output.resolve())
-    report = build(config)
+    report = build(
+        config,
+        clean=options.clean,
+        workers=options.jobs,
+        progress=make_progress(quiet=getattr(options, "quiet", False)),
+    )
+    if report.cache_reset:
+        print(f"warning: the build cache was rebuilt: {report.cache_reset}", file=sys.stderr)
+    if options.explain:
+        for path, reason in report.reasons:
+            print(f"{path}: {reason}")
     _say(options, report.summary())
     return EXIT_OK
 
@@ -301,6 +357,21 @@ def _ingest_context(options: argparse.Namespace, config: SiteConfig) -> IngestCo
 
     fetcher = Fetcher(config.network, contact=config.contact, log=log)
     return IngestContext(config=config, fetcher=fetcher)
+
+
+def _serve(options: argparse.Namespace) -> int:
+    def load() -> SiteConfig:
+        return _config(options, base_url=options.base_url or base_url)
+
+    base_url = f"http://127.0.0.1:{options.port}/"
+    server = DevServer(load, port=options.port, quiet=getattr(options, "quiet", False))
+    base_url = server.url  # the real port, when 0 asked for any free one
+    server.start()
+    _say(options, f"Serving {server.config.output_dir} at {server.url} (Ctrl-C stops)")
+    sys.stdout.flush()
+    server.serve_forever()
+    _say(options, "Stopped.")
+    return EXIT_OK
 
 
 def _ingest(options: argparse.Namespace) -> int:

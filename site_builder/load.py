@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import typing
 from collections.abc import Collection, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from . import urls
+from .cache import BuildCache, CacheCorrupt
 from .errors import ContentError, SiteError, raise_collected
+from .fingerprint import digest_bytes
 from .frontmatter import CONTROL_CHARACTERS, Document, parse_document
 from .models import LINK_KINDS, Link, Paper
 
-__all__ = ["load_paper", "load_papers", "paper_files", "validate_document"]
+__all__ = ["PARSER_VERSION", "load_paper", "load_papers", "paper_files", "validate_document"]
+
+PARSER_VERSION = "2"
+"""Part of every cached paper's key: raise it when parsing or validation changes."""
 
 # Letters or digits first, then anything but spaces and control characters (DOIs hold <>;[]).
 _ID_RE = re.compile(r"^[A-Za-z0-9][^\s\x00-\x1f\x7f]*$")
@@ -27,21 +34,107 @@ def paper_files(papers_dir: Path) -> list[Path]:
     return sorted(papers_dir.rglob("*.md"))
 
 
-def load_papers(papers_dir: Path, *, topics: Collection[str]) -> tuple[Paper, ...]:
+def load_papers(
+    papers_dir: Path, *, topics: Collection[str], cache: BuildCache | None = None
+) -> tuple[Paper, ...]:
     """Load every paper; all problems across all files are reported together.
 
-    `topics` are the known topic slugs that a paper may pin.
+    `topics` are the known topic slugs that a paper may pin. With a `cache`, a file whose bytes
+    (and the parser, and the topics) are unchanged since the last build is not parsed again.
     """
     papers: list[Paper] = []
     problems: list[SiteError] = []
+    stored: list[tuple[str, str, Any]] = []
+    salt = f"{PARSER_VERSION}\x00{','.join(sorted(topics))}\x00".encode()
     for path in paper_files(papers_dir):
-        try:
-            papers.append(load_paper(path, topics=topics))
-        except ContentError as exc:
-            problems.append(exc)
+        if cache is None:
+            try:
+                papers.append(load_paper(path, topics=topics))
+            except ContentError as exc:
+                problems.append(exc)
+            continue
+        data = path.read_bytes()
+        digest = digest_bytes(salt + data)
+        known = cache.paper(str(path), digest)
+        if known is not None:
+            paper = paper_from_json(known, path)
+        else:
+            try:
+                paper = _parse(data, path, topics)
+            except ContentError as exc:
+                problems.append(exc)
+                continue
+        papers.append(paper)
+        stored.append((str(path), digest, known if known is not None else paper_to_json(paper)))
     problems.extend(_duplicates(papers))
     raise_collected(problems)
+    if cache is not None:
+        cache.store_papers(stored)
     return tuple(papers)
+
+
+_DATE_FIELDS = frozenset({"published", "featured", "updated"})
+_CACHED_FIELDS = tuple(f.name for f in dataclasses.fields(Paper) if f.name != "path")
+
+
+# What each scalar field may hold in a cache row (bool is not an int here).
+_SCALAR_TYPES: dict[str, tuple[type, ...]] = {
+    name: tuple(
+        type(None) if arg is type(None) else arg
+        for arg in typing.get_args(hint) or (hint,)
+        if isinstance(arg, type)
+    )
+    for name, hint in typing.get_type_hints(Paper).items()
+}
+
+
+def _fits(value: Any, kinds: tuple[type, ...]) -> bool:
+    if isinstance(value, bool):
+        return bool in kinds
+    return isinstance(value, kinds)
+
+
+def paper_to_json(paper: Paper) -> dict[str, Any]:
+    """A parsed paper as JSON for the cache (its path is the cache row's key). Every field of
+    `Paper` but the path is written, so a new field cannot be forgotten here."""
+    data: dict[str, Any] = {}
+    for name in _CACHED_FIELDS:
+        value = getattr(paper, name)
+        if name in _DATE_FIELDS:
+            value = value.isoformat() if value is not None else None
+        elif name == "links":
+            value = [[link.kind, link.url] for link in value]
+        elif name == "affiliations":
+            value = {author: list(places) for author, places in value.items()}
+        elif isinstance(value, tuple):
+            value = list(value)
+        data[name] = value
+    return data
+
+
+def paper_from_json(data: Any, path: Path) -> Paper:
+    """The inverse of `paper_to_json`; a row that does not fit is a corrupt cache."""
+    try:
+        values: dict[str, Any] = {}
+        for name in _CACHED_FIELDS:
+            value = data[name]
+            if name in _DATE_FIELDS:
+                value = None if value is None else date.fromisoformat(value)
+            elif name == "links":
+                value = tuple(Link(kind=str(kind), url=str(url)) for kind, url in value)
+            elif name == "affiliations":
+                value = {str(a): tuple(str(x) for x in places) for a, places in value.items()}
+            elif isinstance(value, list):
+                value = tuple(str(item) for item in value)
+            elif not _fits(value, _SCALAR_TYPES[name]):
+                raise TypeError(f"{name} is {value!r}")
+            values[name] = value
+        paper = Paper(**values, path=path)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise CacheCorrupt(f"paper {path}: {exc!r}") from None
+    if paper_to_json(paper) != data:
+        raise CacheCorrupt(f"paper {path}: the cached row does not round-trip")
+    return paper
 
 
 def _duplicates(papers: Iterable[Paper]) -> list[SiteError]:
@@ -71,10 +164,16 @@ def _id_line(path: Path) -> int | None:
 
 
 def load_paper(path: Path, *, topics: Collection[str]) -> Paper:
+    return _parse(path.read_bytes(), path, topics)
+
+
+def _parse(data: bytes, path: Path, topics: Collection[str]) -> Paper:
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ContentError(f"not UTF-8 text ({exc.reason})", path=path) from None
+    # Read as text mode would: universal newlines.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _validate(parse_document(text, path=path), path, topics)
 
 

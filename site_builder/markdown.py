@@ -29,7 +29,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from .urls import is_web_url
 
-__all__ = ["plain_text", "render_markdown", "render_math"]
+__all__ = ["plain_text", "render_markdown", "render_markdown_and_text", "render_math"]
 
 _TEXT_COMMAND = re.compile(r"\\(textit|emph|textbf|texttt)\{([^{}\\]*)\}")
 _TAGS = {
@@ -186,12 +186,24 @@ def render_markdown(text: str) -> str:
     return _renderer().render(text) if text else ""
 
 
+def render_markdown_and_text(text: str) -> tuple[str, str]:
+    """`(render_markdown(text), plain_text(text))`, parsing the Markdown once."""
+    md = _renderer()
+    tokens = md.parse(text)
+    html = md.renderer.render(tokens, md.options, {}) if text else ""
+    return html, _tokens_text(tokens)
+
+
 def plain_text(text: str) -> str:
     """Markdown → the text a reader sees, on one line (for summaries, feeds and search).
 
     Math keeps its TeX source, between its dollar signs."""
+    return _tokens_text(_renderer().parse(text))
+
+
+def _tokens_text(tokens: Sequence[Token]) -> str:
     words: list[str] = []
-    for token in _renderer().parse(text):
+    for token in tokens:
         if token.type == "inline":
             words.append(_inline_text(token.children or []))
         elif token.type in {"code_block", "fence"}:

@@ -116,6 +116,8 @@ class EnrichedPaper:
     """A short plain-text abstract for lists."""
     abstract_html: str
     notes_html: str
+    abstract_text: str = ""
+    """The abstract as plain text on one line (math as its TeX source)."""
     related: tuple[str, ...] = ()
     """Ids of the most similar papers, most similar first."""
 

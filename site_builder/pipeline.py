@@ -6,6 +6,7 @@ assembles the pipeline a second time.
 
 from __future__ import annotations
 
+from .cache import BuildCache
 from .config import SiteConfig
 from .enrich import enrich
 from .load import load_papers
@@ -14,6 +15,12 @@ from .models import Catalog
 __all__ = ["load_catalog"]
 
 
-def load_catalog(config: SiteConfig) -> Catalog:
-    papers = load_papers(config.papers_dir, topics={rule.slug for rule in config.topics})
-    return enrich(papers, config)
+def load_catalog(
+    config: SiteConfig, cache: BuildCache | None = None, *, workers: int = 1
+) -> Catalog:
+    """Every visible paper of the site, enriched; `cache` (the build's) skips repeated work and
+    `workers` processes share what remains."""
+    papers = load_papers(
+        config.papers_dir, topics={rule.slug for rule in config.topics}, cache=cache
+    )
+    return enrich(papers, config, cache, workers=workers)

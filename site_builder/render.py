@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import jinja2
 
 from . import citation, urls
-from .config import SiteConfig
+from .config import SiteConfig, TopicRule
 from .enrich.archives import week_key
 from .enrich.trending import WINDOWS, in_window
 from .errors import BuildError
@@ -26,7 +26,16 @@ from .markdown import plain_text
 from .models import Catalog, EnrichedPaper, OutputFile, Period, Topic
 from .theme import template_dirs
 
-__all__ = ["Alternate", "Page", "alternates", "plan_discovery_pages", "plan_pages", "render_pages"]
+__all__ = [
+    "Alternate",
+    "Page",
+    "Renderer",
+    "TopicLabel",
+    "alternates",
+    "plan_discovery_pages",
+    "plan_pages",
+    "render_pages",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +214,7 @@ def _paper_pages(catalog: Catalog) -> list[Page]:
     """One page per paper, with its neighbours of the same day in trending order."""
     day_order = {period.key: period.paper_ids for period in catalog.periods.get("day", ())}
     topic_names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
+    slugs = {author.name: author.slug for author in catalog.authors}
     pages = []
     for item in catalog.papers:
         paper = item.paper
@@ -228,9 +238,11 @@ def _paper_pages(catalog: Catalog) -> list[Page]:
                     "json_ld": citation.json_ld(
                         paper,
                         url=urls.absolute(catalog.config.base_url, urls.paper(paper.id)),
-                        abstract=plain_text(paper.abstract),
+                        abstract=item.abstract_text or plain_text(paper.abstract),
                         keywords=[topic_names[slug] for slug in item.topics],
                     ),
+                    # Only this paper's authors: a page depends on nothing it does not show.
+                    "author_slugs": {name: slugs[name] for name in paper.authors if name in slugs},
                     **neighbours,
                 },
             )
@@ -322,33 +334,46 @@ def _human_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def render_pages(pages: Sequence[Page], catalog: Catalog) -> list[OutputFile]:
-    config = catalog.config
-    env = _environment(config)
-    shared = {
-        "site": config,
-        "topics": {topic.rule.slug: topic for topic in catalog.topics},
-        "topic_list": catalog.topics,
-        "alternates": lambda page: alternates(page, config),
-        "absolute_url": lambda path: urls.absolute(config.base_url, path),
-        "trending_windows": WINDOWS,
-        "updated": catalog.updated,
-        "has_papers": bool(catalog.papers),
-        "now": catalog.now,
-        "base_path": urlsplit(config.base_url).path,
-        "urls": urls,
-        "periods": catalog.periods,
-        "authors": catalog.authors,
-        "author_slugs": {author.name: author.slug for author in catalog.authors},
-    }
-    files = []
-    for page in pages:
+@dataclass(frozen=True, slots=True)
+class TopicLabel:
+    """What every page may read of any topic: its rule (name, description), not its papers,
+    so a paper moving between topics re-renders only the pages that list it."""
+
+    rule: TopicRule
+
+
+class Renderer:
+    """Renders pages of one catalog: the Jinja environment and the values every page shares."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        config = catalog.config
+        self.config = config
+        self.env = _environment(config)
+        self.shared: dict[str, Any] = {
+            "site": config,
+            "topics": {topic.rule.slug: TopicLabel(rule=topic.rule) for topic in catalog.topics},
+            "topic_list": catalog.topics,
+            "alternates": lambda page: alternates(page, config),
+            "absolute_url": lambda path: urls.absolute(config.base_url, path),
+            "trending_windows": WINDOWS,
+            "updated": catalog.updated,
+            "has_papers": bool(catalog.papers),
+            "now": catalog.now,
+            "base_path": urlsplit(config.base_url).path,
+            "urls": urls,
+            "periods": catalog.periods,
+            "authors": catalog.authors,
+            "has_authors": bool(catalog.authors),
+            "author_slugs": {author.name: author.slug for author in catalog.authors},
+        }
+
+    def render(self, page: Page) -> bytes:
         try:
-            template = env.get_template(page.template)
+            template = self.env.get_template(page.template)
             html = template.render(
-                shared,
+                self.shared,
                 page=page,
-                canonical=urls.absolute(config.base_url, page.path),
+                canonical=urls.absolute(self.config.base_url, page.path),
                 **page.context,
             )
         except jinja2.TemplateError as exc:
@@ -357,8 +382,13 @@ def render_pages(pages: Sequence[Page], catalog: Catalog) -> list[OutputFile]:
             raise BuildError(
                 f"template error while rendering {page.path}: {exc}", path=name, line=line
             ) from exc
-        files.append(OutputFile(PurePosixPath(page.path), html.encode("utf-8")))
-    return files
+        return html.encode("utf-8")
+
+
+def render_pages(pages: Sequence[Page], catalog: Catalog) -> list[OutputFile]:
+    """Every page rendered, in one process (the build renders only what changed, in parallel)."""
+    renderer = Renderer(catalog)
+    return [OutputFile(PurePosixPath(page.path), renderer.render(page)) for page in pages]
 
 
 # The trending windows, the feeds page and the subscribe page: planned apart from the pages

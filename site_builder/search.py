@@ -21,7 +21,10 @@ from . import urls
 from .errors import BuildError
 from .models import OutputFile
 
-__all__ = ["search_files"]
+__all__ = ["PAGE_GLOB", "index_folder", "search_files"]
+
+PAGE_GLOB = "papers/**/*.html"
+"""The pages Pagefind reads: only paper pages carry `data-pagefind-body`."""
 
 # Pagefind's ready-made UIs; the search page has its own small script instead.
 _UNUSED = re.compile(r"^pagefind-(.*-)?ui\.(js|css)$|^pagefind-highlight\.js$")
@@ -35,16 +38,27 @@ def search_files(pages: Sequence[OutputFile], *, language: str) -> list[OutputFi
         return []
     with tempfile.TemporaryDirectory(prefix="site-builder-search-") as temp:
         site = Path(temp) / "site"
-        bundle = Path(temp) / "pagefind"
         for page in pages:
             target = site.joinpath(*page.path.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(page.data)
         site.mkdir(exist_ok=True)
+        return index_folder(site, language=language, glob="**/*.html")
+
+
+def index_folder(site: Path, *, language: str, glob: str = PAGE_GLOB) -> list[OutputFile]:
+    """The Pagefind bundle indexing the pages of folder `site` that match `glob`; nothing
+    when no page matches (a site with no papers has no index)."""
+    if next(site.glob(glob), None) is None:
+        return []
+    with tempfile.TemporaryDirectory(prefix="site-builder-search-") as temp:
+        bundle = Path(temp) / "pagefind"
         command = [
             str(get_executable()),
             "--site",
             str(site),
+            "--glob",
+            glob,
             "--output-path",
             str(bundle),
             "--force-language",

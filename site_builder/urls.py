@@ -168,9 +168,30 @@ def is_web_url(url: str) -> bool:
 
 
 def relative(from_path: str, to_path: str) -> str:
-    """The link from the page at `from_path` to `to_path`, both output paths."""
-    start = posixpath.dirname(from_path) or "."
-    return posixpath.relpath(to_path, start)
+    """The link from the page at `from_path` to `to_path`, both output paths.
+
+    The same as `posixpath.relpath(to_path, dirname(from_path))`, computed on the strings alone
+    for the plain paths the site uses (it runs for every link of every page)."""
+    start = posixpath.dirname(from_path)
+    if not _plain(start) or not _plain(to_path):
+        return posixpath.relpath(to_path, start or ".")
+    here = start.split("/") if start else []
+    there = to_path.split("/")
+    common = 0
+    for mine, theirs in zip(here, there, strict=False):
+        if mine != theirs:
+            break
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:]) or "."
+
+
+def _plain(path: str) -> bool:
+    """A relative path with no empty, `.` or `..` part, which needs no normalising."""
+    if not path:
+        return True
+    if path.startswith("/") or path.endswith("/") or "//" in path:
+        return False
+    return "." not in path.split("/") and ".." not in path.split("/")
 
 
 def absolute(base_url: str, path: str) -> str:

@@ -1,19 +1,38 @@
-"""Write the built site: into a staging folder first, then swapped into place.
+"""Put the built site in place without ever leaving a half-built one.
 
-A build that fails before the swap leaves the previous output exactly as it was.
+Two ways, both keeping the previous output untouched until everything has been rendered:
+
+- a whole site (first build, `--clean`) is written into a staging folder beside the output and
+  swapped into place;
+- an incremental build writes only the files that changed into a pending folder beside the
+  output; once all of them are there, each is moved into place with an atomic rename, and files
+  the site no longer has are removed. A reader of the output sees every file old or new, never
+  half-written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .errors import BuildError
 from .models import OutputFile
 
-__all__ = ["WriteReport", "check_unique", "write_site"]
+__all__ = [
+    "WriteReport",
+    "check_output_dir",
+    "check_unique",
+    "commit_pending",
+    "pending_dir",
+    "remove_outputs",
+    "staging_dir",
+    "swap_in",
+    "write_file",
+    "write_site",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,48 +43,106 @@ class WriteReport:
 
 def check_unique(files: Sequence[OutputFile]) -> None:
     """Two outputs with one path would silently overwrite each other: refuse."""
+    check_paths(output.path for output in files)
+
+
+def check_paths(paths: Iterable[PurePosixPath]) -> None:
     seen: set[PurePosixPath] = set()
-    for output in files:
-        if output.path in seen:
-            raise BuildError(f"two outputs want the same path {output.path}")
-        if output.path.is_absolute() or ".." in output.path.parts:
-            raise BuildError(f"output path {output.path} leaves the output folder")
-        seen.add(output.path)
+    for path in paths:
+        if path in seen:
+            raise BuildError(f"two outputs want the same path {path}")
+        if path.is_absolute() or ".." in path.parts:
+            raise BuildError(f"output path {path} leaves the output folder")
+        seen.add(path)
 
 
-def write_site(
-    files: Sequence[OutputFile], output_dir: Path, *, protected: Sequence[Path]
-) -> WriteReport:
-    """Replace `output_dir` with exactly `files`.
-
-    `protected` are folders the output must never be or contain (the site folder, content/), so a
-    misconfigured `output_dir` cannot delete a curator's work.
-    """
-    check_unique(files)
+def check_output_dir(output_dir: Path, *, protected: Sequence[Path]) -> Path:
+    """The resolved output folder, after refusing one that is or holds a `protected` folder
+    (the site folder, content/), so a misconfigured `output_dir` cannot delete a curator's work."""
     output_dir = output_dir.resolve()
     for folder in (path.resolve() for path in protected):
         if output_dir == folder or output_dir in folder.parents:
             raise BuildError(f"output_dir {output_dir} would replace {folder}; choose another")
     if output_dir.exists() and not output_dir.is_dir():
         raise BuildError("output_dir exists and is not a folder", path=output_dir)
+    return output_dir
 
-    staging = output_dir.with_name(f".{output_dir.name}.staging")
+
+def _fresh(folder: Path) -> Path:
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
+def staging_dir(output_dir: Path) -> Path:
+    """An empty folder beside `output_dir` to write a whole new site into."""
+    return _fresh(output_dir.with_name(f".{output_dir.name}.staging"))
+
+
+def pending_dir(output_dir: Path) -> Path:
+    """An empty folder beside `output_dir` for the changed files of an incremental build."""
+    return _fresh(output_dir.with_name(f".{output_dir.name}.pending"))
+
+
+def write_file(folder: Path, path: str, data: bytes) -> Path:
+    target = folder.joinpath(*PurePosixPath(path).parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target
+
+
+def swap_in(staging: Path, output_dir: Path) -> None:
+    """Replace `output_dir` with `staging` by two renames."""
     previous = output_dir.with_name(f".{output_dir.name}.previous")
-    for leftover in (staging, previous):
-        if leftover.exists():
-            shutil.rmtree(leftover)
-    total = 0
-    try:
-        for output in files:
-            target = staging.joinpath(*output.path.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(output.data)
-            total += len(output.data)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    if previous.exists():
+        shutil.rmtree(previous)
     if output_dir.exists():
         output_dir.rename(previous)
     staging.rename(output_dir)
     shutil.rmtree(previous, ignore_errors=True)
+
+
+def commit_pending(pending: Path, output_dir: Path, paths: Iterable[str]) -> None:
+    """Move each of `paths` from `pending` into `output_dir`, each by one atomic rename."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    made: set[Path] = set()
+    for path in paths:
+        parts = PurePosixPath(path).parts
+        target = output_dir.joinpath(*parts)
+        if target.parent not in made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            made.add(target.parent)
+        pending.joinpath(*parts).replace(target)
+    shutil.rmtree(pending, ignore_errors=True)
+
+
+def remove_outputs(output_dir: Path, paths: Iterable[str]) -> None:
+    """Delete files the site no longer has, and the folders that leaves empty."""
+    folders: set[Path] = set()
+    for path in paths:
+        target = output_dir.joinpath(*PurePosixPath(path).parts)
+        target.unlink(missing_ok=True)
+        folders.update(p for p in target.parents if output_dir in p.parents)
+    for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+        with contextlib.suppress(OSError):  # not empty: other files live there
+            folder.rmdir()
+
+
+def write_site(
+    files: Sequence[OutputFile], output_dir: Path, *, protected: Sequence[Path]
+) -> WriteReport:
+    """Replace `output_dir` with exactly `files`, through a staging folder."""
+    check_unique(files)
+    output_dir = check_output_dir(output_dir, protected=protected)
+    staging = staging_dir(output_dir)
+    total = 0
+    try:
+        for output in files:
+            write_file(staging, output.path.as_posix(), output.data)
+            total += len(output.data)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    swap_in(staging, output_dir)
     return WriteReport(files=len(files), bytes=total)

@@ -3,6 +3,7 @@ failed build leaves the previous _site/ exactly as it was."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -246,4 +247,38 @@ def test_a_failed_build_leaves_the_previous_site_as_it_was(
     assert err.startswith("error: ") and words in err
     assert str(papers) in err
     assert tree(seeded_site / "_site") == before
-    assert sorted(p.name for p in seeded_site.iterdir()) == ["_site", "content", "site.yaml"]
+    # No staging or pending folder is left behind; the build cache (.cache/) may be.
+    left = sorted(p.name for p in seeded_site.iterdir() if p.name != ".cache")
+    assert left == ["_site", "content", "site.yaml"]
+
+
+def test_every_paper_field_survives_the_cache(tmp_path: Path) -> None:
+    from site_builder.load import paper_from_json, paper_to_json  # noqa: PLC0415
+
+    path = tmp_path / "rich.md"
+    path.write_text(
+        GOOD.replace(
+            "rank: 2\n",
+            """rank: 2
+affiliations:
+  Ada Lovelace: [Analytical Engines Ltd]
+updated: 2024-05-01
+version: 3
+categories: [cs.CL, cs.LG]
+keywords: [errors]
+github_stars: 42
+doi: 10.1000/xyz
+journal_ref: COLM 2024
+comment: 12 pages
+withdrawn: true
+aliases: [old-id-abc123]
+hidden: true
+""",
+        )
+    )
+    paper = load_paper(path, topics=TOPICS)
+    data = json.loads(json.dumps(paper_to_json(paper)))
+    assert paper_from_json(data, path) == paper
+    data["version"] = "3"
+    with pytest.raises(Exception, match="version is '3'"):
+        paper_from_json(data, path)

@@ -3,21 +3,114 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from ..cache import BuildCache
 from ..config import SiteConfig
-from ..markdown import plain_text, render_markdown
+from ..fingerprint import Fingerprinter, digest_text
+from ..markdown import render_markdown, render_markdown_and_text
 from ..models import Catalog, EnrichedPaper, Paper, Topic
+from ..workers import fork_map
 from .archives import group_periods
 from .authors import group_authors
-from .related import related_papers
+from .related import RELATED_VERSION, related_papers
 from .topics import TopicMatcher
 from .trending import score, trending_key
 
-__all__ = ["SUMMARY_LENGTH", "enrich", "summarize"]
+__all__ = ["SUMMARY_LENGTH", "RenderedText", "enrich", "rendered_texts", "summarize"]
 
 SUMMARY_LENGTH = 280
 _EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedText:
+    """What a paper's Markdown renders to."""
+
+    plain: str
+    abstract_html: str
+    notes_html: str
+
+
+_TEXTS_VERSION = "1"
+
+
+def _render_texts(sources: tuple[str, str]) -> list[str]:
+    abstract, notes = sources
+    html, plain = render_markdown_and_text(abstract)
+    return [plain, html, render_markdown(notes)]
+
+
+def _valid_row(row: Any) -> bool:
+    return isinstance(row, list) and len(row) == 3 and all(isinstance(x, str) for x in row)
+
+
+def rendered_texts(
+    papers: Sequence[Paper], cache: BuildCache | None, *, workers: int = 1
+) -> dict[str, RenderedText]:
+    """Each paper's abstract and notes rendered, by paper id; unchanged ones from the cache,
+    the others by `workers` processes."""
+    keys = {paper.id: digest_text(_TEXTS_VERSION, paper.abstract, paper.notes) for paper in papers}
+    known = cache.texts(keys.values()) if cache is not None else {}
+    missing = {
+        keys[p.id]: (p.abstract, p.notes) for p in papers if not _valid_row(known.get(keys[p.id]))
+    }
+    fresh = dict(
+        zip(missing, fork_map(_render_texts, list(missing.values()), workers=workers), strict=True)
+    )
+    result = {}
+    for paper in papers:
+        key = keys[paper.id]
+        row = fresh[key] if key in fresh else known[key]
+        result[paper.id] = RenderedText(*row)
+    if cache is not None:
+        cache.store_texts(fresh, keep=keys.values())
+    return result
+
+
+def _related(
+    papers: Sequence[Paper], texts: dict[str, RenderedText], cache: BuildCache | None
+) -> dict[str, tuple[str, ...]]:
+    """Related lists, reused when every input to them is unchanged."""
+    plain = {paper.id: texts[paper.id].plain for paper in papers}
+    if cache is None:
+        return related_papers(papers, plain)
+    key = digest_text(
+        RELATED_VERSION,
+        *(f"{p.id}\x01{p.day.isoformat()}\x01{p.title}\x01{plain[p.id]}" for p in papers),
+    )
+    known = cache.blob("related", key)
+    if isinstance(known, dict) and set(known) == set(plain):
+        return {paper_id: tuple(ids) for paper_id, ids in known.items()}
+    related = related_papers(papers, plain)
+    cache.store_blob("related", key, {paper_id: list(ids) for paper_id, ids in related.items()})
+    return related
+
+
+def _topics(
+    papers: Sequence[Paper], matcher: TopicMatcher, config: SiteConfig, cache: BuildCache | None
+) -> dict[str, tuple[str, ...]]:
+    """Each paper's topics; matches of an unchanged title and abstract under unchanged rules
+    come from the cache."""
+    if cache is None:
+        return {paper.id: matcher.assign(paper) for paper in papers}
+    rules = Fingerprinter().digest(config.topics)
+    known = cache.blob("topics", rules)
+    if not isinstance(known, dict):
+        known = {}
+    matched: dict[str, list[str]] = {}
+    result = {}
+    for paper in papers:
+        key = digest_text(paper.title, paper.abstract)
+        found = known.get(key)
+        if not (isinstance(found, list) and all(isinstance(slug, str) for slug in found)):
+            found = list(matcher.matches(paper))
+        matched[key] = found
+        result[paper.id] = paper.topics or tuple(found) or (matcher.catch_all,)
+    cache.store_blob("topics", rules, matched)
+    return result
 
 
 def summarize(text: str, limit: int = SUMMARY_LENGTH) -> str:
@@ -28,23 +121,35 @@ def summarize(text: str, limit: int = SUMMARY_LENGTH) -> str:
     return cut + "…"
 
 
-def enrich(papers: Sequence[Paper], config: SiteConfig) -> Catalog:
-    """Visible papers → topics, scores, rendered Markdown and the trending order."""
+def enrich(
+    papers: Sequence[Paper],
+    config: SiteConfig,
+    cache: BuildCache | None = None,
+    *,
+    workers: int = 1,
+) -> Catalog:
+    """Visible papers → topics, scores, rendered Markdown and the trending order.
+
+    With a `cache`, Markdown already rendered in an earlier build and related lists computed
+    from the very same papers are taken from it instead of computed again."""
     matcher = TopicMatcher(config.topics)
     shown = [p for p in papers if not p.hidden]
     updated = max((p.day for p in shown), default=_EPOCH)
     now = config.now or updated
     half_life = config.trending.half_life_days
     visible = sorted(shown, key=lambda p: trending_key(p, now=now, half_life_days=half_life))
-    related = related_papers(visible)
+    texts = rendered_texts(visible, cache, workers=workers)
+    related = _related(visible, texts, cache)
+    assigned = _topics(visible, matcher, config, cache)
     enriched = tuple(
         EnrichedPaper(
             paper=paper,
-            topics=matcher.assign(paper),
+            topics=assigned[paper.id],
             score=score(paper, now=now, half_life_days=half_life),
-            summary=summarize(plain_text(paper.abstract)),
-            abstract_html=render_markdown(paper.abstract),
-            notes_html=render_markdown(paper.notes),
+            summary=summarize(texts[paper.id].plain),
+            abstract_html=texts[paper.id].abstract_html,
+            notes_html=texts[paper.id].notes_html,
+            abstract_text=texts[paper.id].plain,
             related=related[paper.id],
         )
         for paper in visible

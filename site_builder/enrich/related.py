@@ -10,16 +10,20 @@ weights, computed over the whole collection, still shift a little as it grows).
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from ..markdown import plain_text
 from ..models import Paper
 
-__all__ = ["RELATED_LIMIT", "related_papers"]
+__all__ = ["RELATED_LIMIT", "RELATED_VERSION", "related_papers"]
+
+RELATED_VERSION = "1"
+"""Part of the cache key of related lists: raise it when the computation changes."""
 
 RELATED_LIMIT = 5
 _MAX_TERMS = 30
@@ -50,16 +54,22 @@ def _stem(word: str) -> str:
     return word
 
 
-def _terms(paper: Paper) -> Counter[str]:
-    text = f"{paper.title} {paper.title} {plain_text(paper.abstract)}".lower()
+def _terms(paper: Paper, plain: str) -> Counter[str]:
+    text = f"{paper.title} {paper.title} {plain}".lower()
     return Counter(_stem(w) for w in _WORD.findall(text) if w not in _STOPWORDS)
 
 
 def related_papers(
-    papers: Sequence[Paper], limit: int = RELATED_LIMIT
+    papers: Sequence[Paper],
+    plain: Mapping[str, str] | None = None,
+    limit: int = RELATED_LIMIT,
 ) -> dict[str, tuple[str, ...]]:
-    """For each paper id, up to `limit` ids of the most similar papers of its day or older."""
-    counts = [_terms(paper) for paper in papers]
+    """For each paper id, up to `limit` ids of the most similar papers of its day or older.
+
+    `plain` gives each paper's abstract as plain text, by id, when it is known already."""
+    counts = [
+        _terms(paper, plain[paper.id] if plain else plain_text(paper.abstract)) for paper in papers
+    ]
     total = len(papers)
     frequency: Counter[str] = Counter(term for terms in counts for term in terms)
     common = max(2, int(total * _MAX_DOCUMENT_SHARE)) if total >= 20 else total + 1
@@ -79,21 +89,47 @@ def related_papers(
         for term, weight in vector.items():
             postings.setdefault(term, []).append((index, weight))
 
-    days = [paper.day for paper in papers]
+    # Each term's postings in day order, so a paper reads only those of its day or older. For
+    # every pair of papers the products are still added in the order of the paper's terms, so
+    # the scores are the very same floats as a plain double loop gives.
+    days = [paper.day.toordinal() for paper in papers]
+    by_day: dict[str, tuple[list[int], list[int], list[float]]] = {}
+    for term, entries in postings.items():
+        entries.sort(key=lambda entry: days[entry[0]])
+        by_day[term] = (
+            [days[other] for other, _ in entries],
+            [other for other, _ in entries],
+            [weight for _, weight in entries],
+        )
+
     result: dict[str, tuple[str, ...]] = {}
     for index, vector in enumerate(vectors):
+        day = days[index]
         scores: dict[int, float] = {}
+        get = scores.get
         for term, weight in vector.items():
-            for other, other_weight in postings[term]:
-                if other != index and days[other] <= days[index]:
-                    scores[other] = scores.get(other, 0.0) + weight * other_weight
-        best = heapq.nsmallest(
-            limit,
-            (
-                (-round(score, 12), papers[other].id)
-                for other, score in scores.items()
-                if score >= _MIN_SCORE
-            ),
-        )
-        result[papers[index].id] = tuple(paper_id for _, paper_id in best)
+            term_days, others, term_weights = by_day[term]
+            cut = bisect.bisect_right(term_days, day)
+            for other, other_weight in zip(others[:cut], term_weights[:cut], strict=True):
+                scores[other] = get(other, 0.0) + weight * other_weight
+        scores.pop(index, None)
+        result[papers[index].id] = _best(scores, papers, limit)
     return result
+
+
+def _best(scores: dict[int, float], papers: Sequence[Paper], limit: int) -> tuple[str, ...]:
+    """The `limit` best-scoring ids: highest score rounded to 12 places, then smallest id."""
+    floor = _MIN_SCORE
+    if len(scores) > limit:
+        # Only scores that can round to at least the limit-th best can be chosen.
+        kth = heapq.nlargest(limit, scores.values())[-1]
+        floor = max(floor, round(kth, 12) - 1e-11)
+    best = heapq.nsmallest(
+        limit,
+        (
+            (-round(score, 12), papers[other].id)
+            for other, score in scores.items()
+            if score >= floor and score >= _MIN_SCORE
+        ),
+    )
+    return tuple(paper_id for _, paper_id in best)

@@ -1,0 +1,287 @@
+"""The build cache: `.cache/build.sqlite` in the site folder.
+
+It remembers, between builds:
+
+- parsed papers, keyed by the hash of the file's bytes and the parser's version;
+- what each paper's Markdown renders to (HTML, plain text), keyed by the hash of the Markdown;
+- related-paper lists, keyed by a digest of everything they are computed from;
+- for each output file, the digest of what it was made from and the hash, size and modification
+  time of what was written, so an unchanged page is neither rendered nor written again.
+
+Everything is JSON in SQLite: no pickle, nothing executable. The file carries a format version;
+a cache of another version, or one SQLite cannot read, or holding a row that does not decode, is
+thrown away and rebuilt, never trusted. A cache hit is only ever an optimisation: the build with
+and without it writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .version import __version__
+
+__all__ = ["CACHE_DIR", "CACHE_FORMAT", "BuildCache", "CacheCorrupt", "OutputRecord"]
+
+CACHE_DIR = ".cache"
+CACHE_FORMAT = 1
+"""Raise when the layout or meaning of any table changes."""
+_FILE = "build.sqlite"
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE papers (path TEXT PRIMARY KEY, digest TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE texts (digest TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE blobs (name TEXT PRIMARY KEY, digest TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE outputs (
+    path TEXT PRIMARY KEY, source TEXT NOT NULL, hash TEXT NOT NULL,
+    size INTEGER NOT NULL, mtime INTEGER NOT NULL
+);
+"""
+
+
+_TABLES = frozenset({"meta", "papers", "texts", "blobs", "outputs"})
+
+
+class CacheCorrupt(Exception):
+    """A row of the cache does not decode: the whole cache is discarded."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutputRecord:
+    """What the cache knows about one output file."""
+
+    source: str
+    """Digest of everything the file was made from."""
+    hash: str
+    """Digest of the bytes written."""
+    size: int
+    mtime: int
+    """The file's modification time in nanoseconds, as written."""
+
+
+class BuildCache:
+    """The cache of one site. `BuildCache.disabled()` is a cache that knows nothing and keeps
+    nothing, for `build --clean` before its results are stored."""
+
+    def __init__(self, connection: sqlite3.Connection | None, *, reset_reason: str = "") -> None:
+        self._db = connection
+        self.reset_reason = reset_reason
+        """Why an existing cache was thrown away, or empty."""
+        self._papers: dict[str, tuple[str, str]] | None = None
+        self._texts_new: dict[str, str] = {}
+
+    @classmethod
+    def disabled(cls) -> BuildCache:
+        return cls(None)
+
+    @classmethod
+    def open(cls, root: Path, *, fresh: bool = False) -> BuildCache:
+        """Open (or create) the cache of the site at `root`; `fresh` starts it empty."""
+        folder = root / CACHE_DIR
+        path = folder / _FILE
+        reason = "" if not fresh else "--clean"
+        if not fresh and path.exists():
+            try:
+                connection = sqlite3.connect(path, isolation_level=None)
+                connection.execute("PRAGMA journal_mode=WAL")
+                row = connection.execute("SELECT value FROM meta WHERE key='format'").fetchone()
+                tables = {
+                    name
+                    for (name,) in connection.execute(
+                        "SELECT name FROM sqlite_master WHERE type='table'"
+                    )
+                }
+                if row is not None and row[0] == _format_tag() and tables >= _TABLES:
+                    return cls(connection)
+                reason = (
+                    "it was written by another version"
+                    if row is None or row[0] != _format_tag()
+                    else "tables are missing"
+                )
+                connection.close()
+            except sqlite3.DatabaseError as exc:
+                reason = f"it could not be read ({exc})"
+        folder.mkdir(parents=True, exist_ok=True)
+        _discard(path)
+        connection = sqlite3.connect(path, isolation_level=None)
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.executescript(_SCHEMA)
+        connection.execute("INSERT INTO meta VALUES ('format', ?)", (_format_tag(),))
+        _ignore_file(folder)
+        return cls(connection, reset_reason=reason)
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    # Papers: path → (digest of bytes and parser version, JSON of the parsed paper).
+
+    def paper(self, path: str, digest: str) -> Any | None:
+        if self._db is None:
+            return None
+        if self._papers is None:
+            self._papers = {
+                row[0]: (row[1], row[2])
+                for row in self._db.execute("SELECT path, digest, data FROM papers")
+            }
+        found = self._papers.get(path)
+        if found is None or found[0] != digest:
+            return None
+        return _decode(found[1])
+
+    def store_papers(self, rows: Iterable[tuple[str, str, Any]]) -> None:
+        """Replace the papers table with `rows` of (path, digest, JSON-able data)."""
+        if self._db is None:
+            return
+        with self._transaction():
+            self._db.execute("DELETE FROM papers")
+            self._db.executemany(
+                "INSERT INTO papers VALUES (?, ?, ?)",
+                ((path, digest, _encode(data)) for path, digest, data in rows),
+            )
+        self._papers = None
+
+    # Rendered Markdown texts: digest of the source → JSON.
+
+    def texts(self, digests: Iterable[str]) -> dict[str, Any]:
+        if self._db is None:
+            return {}
+        wanted = list(digests)
+        found: dict[str, Any] = {}
+        for start in range(0, len(wanted), 900):
+            chunk = wanted[start : start + 900]
+            marks = ",".join("?" * len(chunk))
+            for digest, data in self._db.execute(
+                f"SELECT digest, data FROM texts WHERE digest IN ({marks})", chunk
+            ):
+                found[digest] = _decode(data)
+        return found
+
+    def store_texts(self, rows: dict[str, Any], *, keep: Iterable[str]) -> None:
+        """Add `rows` and drop every text not in `keep` (texts no paper uses any more)."""
+        if self._db is None:
+            return
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO texts VALUES (?, ?)",
+                ((digest, _encode(data)) for digest, data in rows.items()),
+            )
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS kept (digest TEXT PRIMARY KEY)")
+            self._db.execute("DELETE FROM kept")
+            self._db.executemany(
+                "INSERT OR IGNORE INTO kept VALUES (?)", ((digest,) for digest in keep)
+            )
+            self._db.execute("DELETE FROM texts WHERE digest NOT IN (SELECT digest FROM kept)")
+
+    # Named results (related papers, search index inputs): name → (digest, JSON).
+
+    def blob(self, name: str, digest: str) -> Any | None:
+        if self._db is None:
+            return None
+        row = self._db.execute("SELECT digest, data FROM blobs WHERE name=?", (name,)).fetchone()
+        if row is None or row[0] != digest:
+            return None
+        return _decode(row[1])
+
+    def blob_digest(self, name: str) -> str | None:
+        if self._db is None:
+            return None
+        row = self._db.execute("SELECT digest FROM blobs WHERE name=?", (name,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def store_blob(self, name: str, digest: str, data: Any) -> None:
+        if self._db is None:
+            return
+        self._db.execute(
+            "INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", (name, digest, _encode(data))
+        )
+
+    # Output files.
+
+    def outputs(self) -> dict[str, OutputRecord]:
+        if self._db is None:
+            return {}
+        try:
+            return {
+                row[0]: OutputRecord(str(row[1]), str(row[2]), int(row[3]), int(row[4]))
+                for row in self._db.execute("SELECT path, source, hash, size, mtime FROM outputs")
+            }
+        except (TypeError, ValueError) as exc:
+            raise CacheCorrupt(str(exc)) from None
+
+    def store_outputs(self, records: dict[str, OutputRecord]) -> None:
+        if self._db is None:
+            return
+        with self._transaction():
+            self._db.execute("DELETE FROM outputs")
+            self._db.executemany(
+                "INSERT INTO outputs VALUES (?, ?, ?, ?, ?)",
+                (
+                    (path, record.source, record.hash, record.size, record.mtime)
+                    for path, record in records.items()
+                ),
+            )
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        assert self._db is not None
+        self._db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+
+def _format_tag() -> str:
+    """The cache's format and every version whose change could change an output."""
+    versions = [f"site-builder={__version__}"]
+    for name in _RENDERING_PACKAGES:
+        try:
+            versions.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name}=none")
+    return f"{CACHE_FORMAT}/" + ",".join(versions)
+
+
+_RENDERING_PACKAGES = (
+    "jinja2",
+    "markdown-it-py",
+    "mdit-py-plugins",
+    "linkify-it-py",
+    "latex2mathml",
+    "pyyaml",
+    "feedgen",
+    "pagefind-bin",
+)
+
+
+def _encode(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def _decode(text: Any) -> Any:
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError) as exc:
+        raise CacheCorrupt(str(exc)) from None
+
+
+def _discard(path: Path) -> None:
+    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+
+
+def _ignore_file(folder: Path) -> None:
+    """Keep the cache out of version control even where .gitignore does not mention it."""
+    marker = folder / ".gitignore"
+    if not marker.exists():
+        marker.write_text("*\n", encoding="utf-8")
