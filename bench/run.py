@@ -10,7 +10,9 @@ kernel's accounting of the process and its workers, the largest one counting):
   (paper.html) edited, one paper added;
 - with `serve`: the time from saving an edited paper to the reload event and the new page.
 
-Results go to bench/RESULTS.md and bench/results.json. Nothing here runs in `make test`.
+Results go to bench/RESULTS.md (followed by bench/analysis.md, written by hand from profiles)
+and bench/results.json. `python bench/run.py --report` rewrites RESULTS.md from results.json.
+Nothing here runs in `make test`.
 """
 
 from __future__ import annotations
@@ -300,7 +302,8 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         "process, Python start-up included): median (min-max) of the runs shown. Ratios are "
         "against the baseline measured in the same run: the build as it was before issue 6 "
         f"(git `{results['baseline_revision']}`: one process, no cache, every file rewritten). "
-        "Peak RSS is the largest single process (main or a render worker), from the kernel.",
+        "Peak RSS is the kernel's figure for the largest single process of the build: the main "
+        "process, a render worker, or the Pagefind binary it runs (the largest, when it runs).",
         "",
     ]
     for size in results["sizes"]:
@@ -330,6 +333,9 @@ def write_results(results: dict[str, Any], path: Path) -> None:
             )
         lines.append("")
     lines += results.get("notes", [])
+    analysis = HERE / "analysis.md"
+    if analysis.exists():
+        lines += ["", analysis.read_text("utf-8")]
     path.write_text("\n".join(lines).rstrip() + "\n", "utf-8")
 
 
@@ -352,7 +358,13 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=HERE / ".work", help="scratch folder")
     parser.add_argument("--out", type=Path, default=HERE / "RESULTS.md")
     parser.add_argument("--json", type=Path, default=HERE / "results.json")
+    parser.add_argument(
+        "--report", action="store_true", help="only rewrite RESULTS.md from the JSON file"
+    )
     options = parser.parse_args()
+    if options.report:
+        write_results(json.loads(options.json.read_text("utf-8")), options.out)
+        return
     options.work.mkdir(parents=True, exist_ok=True)
     baseline = _baseline_source(options.baseline, options.work)
     results: dict[str, Any] = {
