@@ -36,23 +36,16 @@ def site_dir(tmp_path: Path) -> Path:
     return site
 
 
+def ingest_seed(site: Path) -> None:
+    """Ingest the seed page into `site` as the bundled site was made: its 84 papers."""
+    command = ["ingest", "text", "--site", str(site), "--file", str(SEED), "--date", SEED_DATE]
+    assert main([*command, "--quiet"]) == 0
+
+
 @pytest.fixture
 def seeded_site(site_dir: Path) -> Path:
     """`site_dir` with the seed page ingested: the bundled site's 84 papers."""
-    code = main(
-        [
-            "ingest",
-            "text",
-            "--site",
-            str(site_dir),
-            "--file",
-            str(SEED),
-            "--date",
-            SEED_DATE,
-            "--quiet",
-        ]
-    )
-    assert code == 0
+    ingest_seed(site_dir)
     return site_dir
 
 

@@ -23,28 +23,13 @@ PREFIX = "repo/"  # served under a sub-path, as a GitHub Pages project site is
 @pytest.fixture(scope="module")
 def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The bundled seed papers, built and served on 127.0.0.1 under /repo/."""
-    from .conftest import ROOT, SEED  # noqa: PLC0415 - module-scoped copy of the site fixture
+    from .conftest import ROOT, ingest_seed  # noqa: PLC0415 - module-scoped copy of the site fixture
 
     site = tmp_path_factory.mktemp("browser") / "site"
     (site / "content" / "papers").mkdir(parents=True)
     (site / "site.yaml").write_text((ROOT / "site.yaml").read_text())
     (site / "content" / "topics.yaml").write_text((ROOT / "content/topics.yaml").read_text())
-    assert (
-        main(
-            [
-                "ingest",
-                "text",
-                "--site",
-                str(site),
-                "--file",
-                str(SEED),
-                "--date",
-                "2025-03-13",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    ingest_seed(site)
     www = site / "www"
     with serve(www) as root:
         assert (

@@ -15,7 +15,7 @@ import yaml
 from site_builder.cli import main
 from site_builder.pagescheck import pages_warnings
 
-from .conftest import ROOT, SEED
+from .conftest import ROOT, SEED, ingest_seed
 from .sitecheck import broken_links
 from .tools import require
 
@@ -131,22 +131,7 @@ def test_init_scaffolds_a_site_that_builds_and_links_under_a_sub_path(
     # An empty site builds (and claims no 1970 update); then with papers, every link works.
     assert main(["build", "--site", str(site), "--quiet"]) == 0
     assert "1970" not in (site / "_site" / "index.html").read_text()
-    assert (
-        main(
-            [
-                "ingest",
-                "text",
-                "--site",
-                str(site),
-                "--file",
-                str(SEED),
-                "--date",
-                "2025-03-13",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    ingest_seed(site)
     base_url = "https://someone.github.io/robots/"
     assert main(["build", "--site", str(site), "--quiet", "--base-url", base_url]) == 0
     assert broken_links(site / "_site", base_url) == []
