@@ -19,7 +19,7 @@ import jinja2
 from . import citation, urls
 from .config import SiteConfig, TopicRule
 from .enrich.archives import week_key
-from .enrich.trending import WINDOWS, in_window
+from .enrich.trending import WINDOWS, in_window, newest_first
 from .errors import BuildError
 from .feedlist import FORMATS, site_feeds
 from .markdown import plain_text
@@ -130,7 +130,7 @@ def plan_pages(catalog: Catalog) -> list[Page]:
         slug, rule = topic.rule.slug, topic.rule
         description = rule.description or f"Papers on {rule.name}"
         trending = papers_of(topic.paper_ids)
-        newest = sorted(trending, key=lambda item: -item.paper.day.toordinal())
+        newest = newest_first(trending)
         for order, items, path_of in (
             ("trending", trending, partial(urls.topic, slug)),
             ("latest", newest, partial(urls.topic_latest, slug)),

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from ..models import Author, EnrichedPaper
 from ..urls import slugify
+from .trending import newest_first
 
 __all__ = ["group_authors"]
 
@@ -35,7 +36,7 @@ def group_authors(papers: Sequence[EnrichedPaper]) -> tuple[Author, ...]:
         # A name with letters outside ASCII (José, 李娜), or one that slugs like an earlier
         # name, gets a short hash of itself: adding "Jose" never moves José's page.
         slug = base if plain else f"{base or 'author'}-{_digest(name)}"
-        newest = sorted(by_name[name], key=lambda item: -item.paper.day.toordinal())
+        newest = newest_first(by_name[name])
         authors.append(
             Author(name=name, slug=slug, paper_ids=tuple(item.paper.id for item in newest))
         )
