@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from stat import S_ISDIR as stat_is_dir
+from typing import Any
 
 from . import urls
 from .cache import BuildCache, CacheCorrupt, OutputRecord
@@ -30,7 +31,7 @@ from .parallel import render_into
 from .pipeline import load_catalog
 from .progress import Progress, make_progress
 from .render import Page, Renderer, plan_pages
-from .search import PAGE_GLOB, index_folder
+from .search import index_files, search_doc, update_index
 from .sitemap import sitemap_file
 from .theme import static_dirs, template_dirs
 from .workers import worker_count
@@ -47,8 +48,9 @@ from .writer import (
 
 __all__ = ["BuildReport", "build", "static_files"]
 
-PAGE_PREFIX = PAGE_GLOB.split("*", 1)[0]
-"""Where the pages the search index reads live: `papers/`."""
+
+SEARCH_SOURCE = "search"
+"""The source recorded for the search index's files."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,34 +224,16 @@ class _Job:
         try:
             self._pages(renderer, pages, sources, previous, target, why_all if full else "")
             self._extras(catalog, pages, previous, target)
-            paper_pages = [page.path for page in pages if page.template == "paper.html"]
-            search_source = "search." + digest_text(
-                config.language, *(f"{p}:{self.records[p].hash}" for p in sorted(paper_pages))
-            )
+            search_state = None
+            if self.defer_search and not full:
+                # Keep the old index for now; the build after this one brings it up to date.
+                self._reuse(previous, SEARCH_SOURCE)
+            else:
+                search_state = self._search(catalog, cache, previous, target)
             if full:
-                self._search(target, search_source, previous, target)
                 swap_in(target, self.output_dir)
             else:
                 commit_pending(target, self.output_dir, self.changed)
-                # Pages the site no longer has go before the search index reads the folder.
-                remove_outputs(
-                    self.output_dir,
-                    [p for p in previous if p not in self.records and p.startswith(PAGE_PREFIX)],
-                )
-                self._stamp(self.changed)
-                # Should the search step fail, the next build still knows the old index.
-                old_index = {p: r for p, r in previous.items() if r.source.startswith("search.")}
-                cache.store_outputs({**old_index, **self.records})
-                if self.defer_search:
-                    # Keep the old index for now; the build after this one brings it up to date.
-                    self.records.update(old_index)
-                elif not self._reusable(previous, search_source):
-                    target = pending_dir(self.output_dir)
-                    before = len(self.changed)
-                    self._search(self.output_dir, search_source, previous, target)
-                    commit_pending(target, self.output_dir, self.changed[before:])
-                else:
-                    self._reuse(previous, search_source)
         finally:
             shutil.rmtree(target, ignore_errors=True)
         removed = sorted(set(known) - set(self.records))
@@ -257,6 +241,8 @@ class _Job:
             remove_outputs(self.output_dir, removed)
         self._stamp(self.records if full else self.changed)
         cache.store_outputs(self.records)
+        if search_state is not None:
+            cache.store_blob("search", "state", search_state)
         cache.store_blob("output_dir", where, True)
         return BuildReport(
             output_dir=config.output_dir,
@@ -348,10 +334,30 @@ class _Job:
         self._write(files, previous, target)
 
     def _search(
-        self, site: Path, source: str, previous: dict[str, OutputRecord], target: Path
-    ) -> None:
-        files = index_folder(site, language=self.config.language)
-        self._write([(output, source) for output in files], previous, target)
+        self,
+        catalog: Catalog,
+        cache: BuildCache,
+        previous: dict[str, OutputRecord],
+        target: Path,
+    ) -> dict[str, Any]:
+        """The search index: on an incremental build, only the files that hold a changed paper
+        are made again (`search.update_index`). Returns the state to keep for the next build."""
+        names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
+        docs = [search_doc(entry, names) for entry in catalog.papers]
+
+        def read(path: str) -> bytes | None:
+            record = previous.get(path)
+            if record is None or not self._intact(path, record):
+                return None
+            return self.output_dir.joinpath(*PurePosixPath(path).parts).read_bytes()
+
+        state = cache.blob("search", "state") if previous else None
+        index = update_index(docs, state, read)
+        if not all(p in previous and self._intact(p, previous[p]) for p in index.kept):
+            index = index_files(docs)
+        self.records.update((path, previous[path]) for path in index.kept)
+        self._write([(output, SEARCH_SOURCE) for output in index.files], previous, target)
+        return index.state
 
     def _write(
         self,
@@ -376,9 +382,9 @@ class _Job:
         made = [path for path, record in previous.items() if record.source == source]
         return bool(made) and all(self._intact(path, previous[path]) for path in made)
 
-    def _reuse(self, previous: dict[str, OutputRecord], source: str) -> None:
+    def _reuse(self, previous: dict[str, OutputRecord], *sources: str) -> None:
         self.records.update(
-            (path, record) for path, record in previous.items() if record.source == source
+            (path, record) for path, record in previous.items() if record.source in sources
         )
 
     def _intact(self, path: str, record: OutputRecord) -> bool:

@@ -260,7 +260,6 @@ _RENDERING_PACKAGES = (
     "latex2mathml",
     "pyyaml",
     "feedgen",
-    "pagefind-bin",
 )
 
 

@@ -120,8 +120,8 @@ def search() -> str:
 
 
 def search_bundle() -> str:
-    """The folder of the search index and its script."""
-    return "pagefind/"
+    """The folder of the search index (`search.py`)."""
+    return "search/data/"
 
 
 _FEED_SUFFIX = {"rss": ".rss.xml", "atom": ".atom.xml", "json": ".json"}

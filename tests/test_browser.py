@@ -3,14 +3,19 @@ axe-core accessibility checks. Screenshots go to test-artifacts/ for a person to
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
+from urllib.request import urlopen
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from site_builder import search
 from site_builder.cli import main
 
 from .sitecheck import serve
@@ -128,6 +133,35 @@ def test_search_finds_a_word_and_opens_the_result(page: Page, site_url: str) -> 
     results.first.locator("a").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     assert re.search("hallucinat", page.locator("main").inner_text(), re.IGNORECASE)
+
+
+def _matches(site_url: str, query: str) -> int:
+    """How many papers the index over HTTP says match every word of `query`, computed here in
+    Python (search.py's folding and hashing) to check the script reads the index the same way."""
+    meta = json.loads(urlopen(site_url + "search/data/meta.json").read())
+    found: list[set[int]] = []
+    for word in search.words(query):
+        bucket = search.bucket_of(word, meta["termFiles"])
+        terms = json.loads(urlopen(f"{site_url}search/data/terms/{bucket}.json").read())
+        docs: set[int] = set()
+        for term, gaps in terms.items():
+            if term == word or (len(word) >= 3 and term.startswith(word)):
+                docs.update(itertools.accumulate(gaps[::2]))
+        found.append(docs)
+    return len(set.intersection(*found))
+
+
+@pytest.mark.parametrize("query", ["halluc", "LANGUAGE reasoning", "tulu", "Tülu 3"])
+def test_search_folds_case_and_accents_and_matches_word_starts(
+    page: Page, site_url: str, query: str
+) -> None:
+    expected = _matches(site_url, query)
+    assert expected > 0
+    page.goto(site_url + "search/?q=" + quote(query))
+    status = page.locator("#search-status")
+    expect(status).to_contain_text(f"{expected} result")
+    expect(page.locator("#search-results li")).to_have_count(min(expected, 30))
+    expect(page.locator("#search-results li").first.locator("mark").first).to_be_visible()
 
 
 def test_phone_layout_has_no_sideways_scrolling(browser: Browser, site_url: str) -> None:
