@@ -266,7 +266,7 @@ class _Job:
         target: Path,
         why_all: str,
     ) -> None:
-        check_paths(PurePosixPath(page.path) for page in pages)
+        check_paths(page.path for page in pages)
         wanted: list[int] = []
         why: dict[int, str] = {}
         for index, page in enumerate(pages):
@@ -308,7 +308,7 @@ class _Job:
         target: Path,
     ) -> None:
         """Feeds, sitemap, robots.txt, static files: small, so made every time except the
-        feeds, which are made only when what they show changed."""
+        feeds and the sitemap, which are made only when what they list changed."""
         config = catalog.config
         feed_source = "feeds." + Fingerprinter().digest(
             (config, site_feeds(catalog), catalog.updated)
@@ -318,10 +318,15 @@ class _Job:
             files += [(output, feed_source) for output in feed_files(catalog)]
         else:
             self._reuse(previous, feed_source)
+        listed = sorted(page.path for page in pages if page.listed)
+        sitemap_source = "sitemap." + digest_text(config.base_url, *listed)
+        if not self._reusable(previous, sitemap_source):
+            files.append((sitemap_file(config.base_url, listed), sitemap_source))
+        else:
+            self._reuse(previous, sitemap_source)
         files += [
             (output, "file")
             for output in (
-                sitemap_file(config.base_url, [page.path for page in pages if page.listed]),
                 OutputFile(
                     PurePosixPath("robots.txt"),
                     f"User-agent: *\nAllow: /\nSitemap: {config.base_url}sitemap.xml\n".encode(),
@@ -330,7 +335,7 @@ class _Job:
                 *static_files(config),
             )
         ]
-        check_paths([PurePosixPath(path) for path in self.records] + [f.path for f, _ in files])
+        check_paths([*self.records, *(f.path for f, _ in files)])
         self._write(files, previous, target)
 
     def _search(

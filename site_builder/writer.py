@@ -46,14 +46,17 @@ def check_unique(files: Sequence[OutputFile]) -> None:
     check_paths(output.path for output in files)
 
 
-def check_paths(paths: Iterable[PurePosixPath]) -> None:
-    seen: set[PurePosixPath] = set()
-    for path in paths:
-        if path in seen:
+def check_paths(paths: Iterable[PurePosixPath | str]) -> None:
+    """Refuse two outputs with one path, and a path that leaves the output folder. Works on
+    strings: it runs over every page of every build."""
+    seen: set[str] = set()
+    for path in map(str, paths):
+        normal = path.removeprefix("./")
+        if normal in seen:
             raise BuildError(f"two outputs want the same path {path}")
-        if path.is_absolute() or ".." in path.parts:
+        if normal.startswith("/") or "/../" in f"/{normal}/":
             raise BuildError(f"output path {path} leaves the output folder")
-        seen.add(path)
+        seen.add(normal)
 
 
 def check_output_dir(output_dir: Path, *, protected: Sequence[Path]) -> Path:
