@@ -31,6 +31,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -67,7 +68,7 @@ _PARTIAL_SHARE = 0.05
 
 # Field weights: a word in the title or an author's name marks a paper more than a word that
 # appears once somewhere in its abstract.
-_TITLE, _AUTHOR, _LABEL, _COMMENT, _ABSTRACT = 5, 5, 3, 2, 1
+_TITLE, _AUTHOR, _LABEL, _COMMENT = 5, 5, 3, 2
 
 STOPWORDS = tuple(
     sorted(
@@ -90,10 +91,19 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if unicodedata.category(c)[0] != "M").lower()
 
 
+# ASCII text (most abstracts) is split by str.translate and str.split, both in C and about three
+# times faster than the regular expression; for ASCII the two agree (a test checks).
+_ASCII_SEPARATORS = str.maketrans({c: " " for c in range(128) if not chr(c).isalnum()})
+
+
 def words(text: str) -> list[str]:
     """The indexable words of `text`: folded runs of letters and digits, two characters or
     longer, stopwords left out."""
-    return [w for w in _WORD.findall(fold(text)) if len(w) > 1 and w not in _STOP]
+    if text.isascii():
+        pieces = text.lower().translate(_ASCII_SEPARATORS).split()
+    else:
+        pieces = _WORD.findall(fold(text))
+    return [w for w in pieces if len(w) > 1 and w not in _STOP]
 
 
 def bucket_of(word: str, buckets: int) -> int:
@@ -164,19 +174,17 @@ def search_doc(entry: EnrichedPaper, topic_names: dict[str, str]) -> SearchDoc:
 
 def _weights(record: Sequence[Any]) -> dict[str, int]:
     """Each word of a docs-file record and how strongly it marks the document."""
-    path, title, authors, _day, text, labels, comment = record
-    del path
-    counts: dict[str, int] = {}
+    _path, title, authors, _day, text, labels, comment = record
+    counts = Counter(words(text))  # abstract words count _ABSTRACT (1) each
     for texts, weight in (
         ([title], _TITLE),
         (authors, _AUTHOR),
         (labels, _LABEL),
         ([comment], _COMMENT),
-        ([text], _ABSTRACT),
     ):
         for piece in texts:
             for word in words(piece):
-                counts[word] = counts.get(word, 0) + weight
+                counts[word] += weight
     return {word: min(count, _MAX_WEIGHT) for word, count in counts.items()}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -26,6 +27,12 @@ def test_words_fold_accents_case_and_compatibility_forms() -> None:
         "gpt",
     ]
     assert search.words("x y 3D") == ["3d"]
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_ascii_words_split_as_the_unicode_rule_does(text: str) -> None:
+    expected = [w for w in re.findall(r"[^\W_]+", text.lower()) if len(w) > 1]
+    assert search.words(text) == [w for w in expected if w not in search.STOPWORDS]
 
 
 def test_words_sharing_a_start_share_a_term_file() -> None:
