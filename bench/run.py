@@ -303,7 +303,7 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         "against the baseline measured in the same run: the build as it was before issue 6 "
         f"(git `{results['baseline_revision']}`: one process, no cache, every file rewritten). "
         "Peak RSS is the kernel's figure for the largest single process of the build: the main "
-        "process, a render worker, or the Pagefind binary it runs (the largest, when it runs).",
+        "process, a render worker, or (in the baseline) the Pagefind binary it ran.",
         "",
     ]
     for size in results["sizes"]:
