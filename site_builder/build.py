@@ -13,7 +13,7 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from stat import S_ISDIR as stat_is_dir
@@ -361,12 +361,12 @@ class _Job:
         if not all(p in previous and self._intact(p, previous[p]) for p in index.kept):
             index = index_files(docs)
         self.records.update((path, previous[path]) for path in index.kept)
-        self._write([(output, SEARCH_SOURCE) for output in index.files], previous, target)
+        self._write(((output, SEARCH_SOURCE) for output in index.files), previous, target)
         return index.state
 
     def _write(
         self,
-        files: Sequence[tuple[OutputFile, str]],
+        files: Iterable[tuple[OutputFile, str]],
         previous: dict[str, OutputRecord],
         target: Path,
     ) -> None:

@@ -31,8 +31,9 @@ import hashlib
 import json
 import re
 import unicodedata
+from array import array
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -200,9 +201,9 @@ def _json(data: object) -> bytes:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
 
-def _gaps(flat: list[int]) -> list[int]:
+def _gaps(flat: Sequence[int]) -> list[int]:
     """[number, weight, ...] with each number but the first made a gap from the one before."""
-    gaps = flat[:]
+    gaps = list(flat)
     for i in range(len(flat) - 2, 0, -2):
         gaps[i] = flat[i] - flat[i - 2]
     return gaps
@@ -245,7 +246,8 @@ class IndexFiles:
     """The index after a build: the files made anew, the paths of earlier files that stay as
     they are, and the state the next `update_index` starts from."""
 
-    files: list[OutputFile]
+    files: Iterable[OutputFile]
+    """Made as they are read, once."""
     kept: list[str]
     state: dict[str, Any]
 
@@ -254,26 +256,37 @@ def index_files(docs: Sequence[SearchDoc]) -> IndexFiles:
     """Every file of the index over `docs` (any order); none for a site with no papers, whose
     search page then says search is not available."""
     if not docs:
-        return IndexFiles([], [], {})
+        return IndexFiles((), [], {})
     ordered = sorted(docs, key=lambda doc: doc.order)
-    postings: dict[str, list[int]] = {}
+    # Postings as packed arrays: at 100,000 papers there are some 13 million of them.
+    postings: dict[str, array[int]] = {}
     for number, doc in enumerate(ordered):
         for word, weight in _weights(doc.record).items():
             found = postings.get(word)
             if found is None:
-                postings[word] = [number, weight]
+                postings[word] = array("i", (number, weight))
             else:
-                found += (number, weight)
+                found.append(number)
+                found.append(weight)
     total = sum(len(flat) for flat in postings.values()) // 2
     buckets = _file_count(total)
-    files: list[dict[str, list[int]]] = [{} for _ in range(buckets)]
-    for word, flat in postings.items():
-        files[bucket_of(word, buckets)][word] = _gaps(flat)
-    output = [_meta(len(ordered), buckets)]
-    output += [OutputFile(_terms_path(n), _json(terms)) for n, terms in enumerate(files)]
-    output += [_block(ordered, n) for n in range(-(-len(ordered) // BLOCK))]
     digests = [doc.digest() for doc in ordered]
-    return IndexFiles(output, [], _state(ordered, digests, buckets, total))
+    files = _every_file(ordered, postings, buckets)
+    return IndexFiles(files, [], _state(ordered, digests, buckets, total))
+
+
+def _every_file(
+    ordered: Sequence[SearchDoc], postings: dict[str, array[int]], buckets: int
+) -> Iterator[OutputFile]:
+    """The files one at a time, so a big index is never all in memory as JSON."""
+    yield _meta(len(ordered), buckets)
+    by_bucket: list[list[str]] = [[] for _ in range(buckets)]
+    for word in postings:
+        by_bucket[bucket_of(word, buckets)].append(word)
+    for n, bucket_words in enumerate(by_bucket):
+        yield OutputFile(_terms_path(n), _json({w: _gaps(postings[w]) for w in bucket_words}))
+    for n in range(-(-len(ordered) // BLOCK)):
+        yield _block(ordered, n)
 
 
 def _state(
