@@ -17,21 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from stat import S_ISDIR as stat_is_dir
+from typing import TYPE_CHECKING
 
 from . import urls
-from .cache import BuildCache, CacheCorrupt, OutputRecord
+from .cache import BuildCache, CacheCorrupt, OutputRecord, stamps_digest
 from .config import CONFIG_FILE, SiteConfig
-from .dependencies import PageSource, page_sources
-from .feedlist import site_feeds
-from .feeds import feed_files
 from .fingerprint import Fingerprinter, digest_bytes, digest_text
-from .models import Catalog, OutputFile
-from .parallel import render_into
-from .pipeline import load_catalog
+from .models import OutputFile
 from .progress import Progress, make_progress
-from .render import Page, Renderer, plan_pages
-from .search import PAGE_GLOB, index_folder
-from .sitemap import sitemap_file
 from .theme import static_dirs, template_dirs
 from .workers import worker_count
 from .writer import (
@@ -45,10 +38,16 @@ from .writer import (
     write_file,
 )
 
-__all__ = ["BuildReport", "build", "static_files"]
+if TYPE_CHECKING:
+    from .dependencies import PageSource
+    from .models import Catalog
+    from .render import Page, Renderer
 
-PAGE_PREFIX = PAGE_GLOB.split("*", 1)[0]
-"""Where the pages the search index reads live: `papers/`."""
+# A build with nothing to do stops after `_Job.unchanged`: the modules only a real build needs
+# (the pipeline, rendering, feeds, search; Jinja, markdown-it, feedgen...) are imported where
+# they are used, so the no-op build does not pay for importing them.
+
+__all__ = ["BuildReport", "build", "static_files"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,30 +95,61 @@ def _inputs_digest(config: SiteConfig) -> str:
     build reads: site.yaml, content/, the templates and static folders (the site's and the
     default theme's). Taken before anything is read, so an edit during a build is seen by the
     next one."""
-    parts = [Fingerprinter().digest(config)]
+    found: list[object] = []
     folders = [config.content_dir, *template_dirs(config), *static_dirs(config)]
     for top in (config.root / CONFIG_FILE, *folders):
-        parts.extend(_stats(str(top)))
-    return digest_text(*parts)
+        _stats(str(top), found)
+    # repr() formats the whole list in C: far cheaper than a string per file.
+    return digest_text(Fingerprinter().digest(config), repr(found))
 
 
-def _stats(top: str) -> list[str]:
-    """`path size mtime` of `top` and, for a folder, of every file below it, in sorted order."""
+def _stats(top: str, found: list[object]) -> None:
+    """Add to `found` the (path, size, mtime) of `top`, or for a folder its path and the sorted
+    (name, size, mtime) of its files, then the same for each folder below it in sorted order;
+    or (path,) if there is nothing there."""
     try:
         stat = os.stat(top)  # noqa: PTH116 - strings, not Paths: this runs for every file
     except OSError:
-        return [f"{top} missing"]
+        found.append((top,))
+        return
     if not stat_is_dir(stat.st_mode):
-        return [f"{top} {stat.st_size} {stat.st_mtime_ns}"]
-    found = []
-    with os.scandir(top) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
+        found.append((top, stat.st_size, stat.st_mtime_ns))
+        return
+    files, folders = [], []
+    with os.scandir(top) as entries:  # one listing of the folder; its entries know their type
+        for entry in entries:
             if entry.is_dir():
-                found.extend(_stats(entry.path))
+                folders.append(entry.path)
             else:
                 info = entry.stat()
-                found.append(f"{entry.path} {info.st_size} {info.st_mtime_ns}")
-    return found
+                files.append((entry.name, info.st_size, info.st_mtime_ns))
+    files.sort()
+    found.append((top, files))
+    for folder in sorted(folders):
+        _stats(folder, found)
+
+
+def _output_stamps(output_dir: Path, paths: Sequence[str]) -> str | None:
+    """`stamps_digest` of the size and modification time each of `paths` (files under
+    `output_dir`) has now, or None if one is missing."""
+    values: list[int] = []
+    add = values.extend
+    try:
+        if os.stat in os.supports_dir_fd:  # paths relative to the open folder: no joining
+            folder = os.open(output_dir, os.O_RDONLY)
+            try:
+                for path in paths:
+                    info = os.stat(path, dir_fd=folder)
+                    add((info.st_size, info.st_mtime_ns))
+            finally:
+                os.close(folder)
+        else:
+            for path in paths:
+                info = (output_dir / path).stat()
+                add((info.st_size, info.st_mtime_ns))
+    except OSError:
+        return None
+    return stamps_digest(values)
 
 
 def build(
@@ -185,32 +215,37 @@ class _Job:
     def unchanged(self, cache: BuildCache, inputs: str) -> BuildReport | None:
         """The report of a build with nothing to do, if no input file changed since the last
         build (same paths, sizes and modification times, same config and code) and every output
-        file is still as that build left it; else None."""
+        file is still as that build left it (same size and modification time); else None."""
         counts = cache.blob("inputs", inputs)
         if cache.blob("output_dir", str(self.output_dir)) is None or not (
             isinstance(counts, list) and len(counts) == 2
         ):
             return None
-        records = cache.outputs()
-        if not records or not all(self._intact(path, record) for path, record in records.items()):
+        stamps = cache.output_stamps()
+        if stamps is None or not stamps.paths:
+            return None
+        if _output_stamps(self.output_dir, stamps.paths) != stamps.digest:
             return None
         return BuildReport(
             output_dir=self.config.output_dir,
             papers=int(counts[0]),
             pages=int(counts[1]),
-            files=len(records),
-            bytes=sum(record.size for record in records.values()),
+            files=len(stamps.paths),
+            bytes=stamps.bytes,
             seconds=time.perf_counter() - self.started,
-            unchanged=len(records),
+            unchanged=len(stamps.paths),
         )
 
     def run(self, cache: BuildCache, *, clean: bool) -> BuildReport:
+        from . import dependencies, pipeline, render, search  # noqa: PLC0415 - see the imports
+
+        page_prefix = search.PAGE_GLOB.split("*", 1)[0]  # where the pages it indexes live
         self.records, self.reasons, self.changed = {}, [], []
         config = self.config
-        catalog = load_catalog(config, cache, workers=self.workers)
-        pages = plan_pages(catalog)
-        renderer = Renderer(catalog)
-        sources = page_sources(pages, renderer)
+        catalog = pipeline.load_catalog(config, cache, workers=self.workers)
+        pages = render.plan_pages(catalog)
+        renderer = render.Renderer(catalog)
+        sources = dependencies.page_sources(pages, renderer)
         where = str(self.output_dir)
         previous = cache.outputs() if cache.blob("output_dir", where) is not None else {}
         full = clean or not previous or not self.output_dir.is_dir()
@@ -234,7 +269,7 @@ class _Job:
                 # Pages the site no longer has go before the search index reads the folder.
                 remove_outputs(
                     self.output_dir,
-                    [p for p in previous if p not in self.records and p.startswith(PAGE_PREFIX)],
+                    [p for p in previous if p not in self.records and p.startswith(page_prefix)],
                 )
                 self._stamp(self.changed)
                 # Should the search step fail, the next build still knows the old index.
@@ -280,6 +315,8 @@ class _Job:
         target: Path,
         why_all: str,
     ) -> None:
+        from .parallel import render_into  # noqa: PLC0415
+
         check_paths(PurePosixPath(page.path) for page in pages)
         wanted: list[int] = []
         why: dict[int, str] = {}
@@ -323,6 +360,10 @@ class _Job:
     ) -> None:
         """Feeds, sitemap, robots.txt, static files: small, so made every time except the
         feeds, which are made only when what they show changed."""
+        from .feedlist import site_feeds  # noqa: PLC0415
+        from .feeds import feed_files  # noqa: PLC0415
+        from .sitemap import sitemap_file  # noqa: PLC0415
+
         config = catalog.config
         feed_source = "feeds." + Fingerprinter().digest(
             (config, site_feeds(catalog), catalog.updated)
@@ -350,6 +391,8 @@ class _Job:
     def _search(
         self, site: Path, source: str, previous: dict[str, OutputRecord], target: Path
     ) -> None:
+        from .search import index_folder  # noqa: PLC0415
+
         files = index_folder(site, language=self.config.language)
         self._write([(output, source) for output in files], previous, target)
 
