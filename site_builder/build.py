@@ -26,7 +26,6 @@ from .fingerprint import Fingerprinter, digest_bytes, digest_text
 from .models import OutputFile
 from .progress import Progress, make_progress
 from .theme import static_dirs, template_dirs
-from .workers import worker_count
 from .writer import (
     check_output_dir,
     check_paths,
@@ -175,7 +174,7 @@ def build(
         config=config,
         output_dir=output_dir,
         progress=progress or make_progress(quiet=True),
-        workers=workers or worker_count(),
+        workers=workers or 0,
         started=started,
         defer_search=defer_search,
     )
@@ -206,6 +205,7 @@ class _Job:
     output_dir: Path
     progress: Progress
     workers: int
+    """Processes that render pages; 0 until `run` sets it to one per core."""
     started: float
     defer_search: bool = False
     records: dict[str, OutputRecord] = field(default_factory=dict)
@@ -237,8 +237,9 @@ class _Job:
         )
 
     def run(self, cache: BuildCache, *, clean: bool) -> BuildReport:
-        from . import dependencies, pipeline, render, search  # noqa: PLC0415 - see the imports
+        from . import dependencies, pipeline, render, search, workers  # noqa: PLC0415 - see imports
 
+        self.workers = self.workers or workers.worker_count()
         page_prefix = search.PAGE_GLOB.split("*", 1)[0]  # where the pages it indexes live
         self.records, self.reasons, self.changed = {}, [], []
         config = self.config

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
 import sqlite3
+import sys
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -300,12 +302,43 @@ class BuildCache:
 def _format_tag() -> str:
     """The cache's format and every version whose change could change an output."""
     versions = [f"site-builder={__version__}"]
+    found = _installed_versions()
     for name in _RENDERING_PACKAGES:
-        try:
-            versions.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name}=none")
+        version = found.get(_normal_name(name)) or _metadata_version(name)
+        versions.append(f"{name}={version}")
     return f"{CACHE_FORMAT}/" + ",".join(versions)
+
+
+def _installed_versions() -> dict[str, str]:
+    """Normalised name → version of the packages installed as `NAME-VERSION.dist-info` folders
+    on sys.path, the first found winning as for imports. Reading folder names costs far less
+    than importing importlib.metadata, which every build (even one with nothing to do) would
+    pay; a package installed any other way is looked up with it (`_metadata_version`)."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")  # noqa: PTH208 - names only, as cheaply as can be
+        except OSError:  # a zip file, a folder that is gone
+            continue
+        for folder in names:
+            if folder.endswith(".dist-info"):
+                name, _, version = folder.removesuffix(".dist-info").partition("-")
+                found.setdefault(_normal_name(name), version)
+    return found
+
+
+def _normal_name(name: str) -> str:
+    """The form of a package name that compares equal however it is spelt (PEP 503)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _metadata_version(name: str) -> str:
+    from importlib import metadata  # noqa: PLC0415 - see _installed_versions
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "none"
 
 
 _RENDERING_PACKAGES = (

@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 from datetime import date
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -291,3 +292,19 @@ def test_damaged_output_stamps_are_rebuilt_not_trusted(
     assert report.cache_reset
     assert tree(papers_site / "_site") == _clean_tree(papers_site, tmp_path / "clean")
     assert _config_build(papers_site).written == 0
+
+
+def test_the_cache_is_tagged_with_the_versions_installed(papers_site: Path) -> None:
+    # Upgrading a rendering library must throw the cache away; the tag is read from the
+    # dist-info folder names, which must agree with what importlib.metadata reports.
+    _config_build(papers_site)
+    with sqlite3.connect(papers_site / CACHE_DIR / "build.sqlite") as connection:
+        (tag,) = connection.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+    pairs = dict(pair.split("=", 1) for pair in tag.split("/", 1)[1].split(","))
+    assert {"jinja2", "markdown-it-py", "pyyaml"} <= set(pairs)
+    for name, version in pairs.items():
+        try:
+            expected = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            expected = "none"
+        assert version == expected, name
