@@ -19,7 +19,6 @@ from pathlib import Path, PurePosixPath
 from stat import S_ISDIR as stat_is_dir
 from typing import TYPE_CHECKING
 
-from . import urls
 from .cache import BuildCache, CacheCorrupt, OutputRecord, stamps_digest
 from .config import CONFIG_FILE, SiteConfig
 from .fingerprint import Fingerprinter, digest_bytes, digest_text
@@ -78,6 +77,8 @@ class BuildReport:
 
 def static_files(config: SiteConfig) -> list[OutputFile]:
     """The theme's static files under static/, the site's own winning over the default's."""
+    from . import urls  # noqa: PLC0415 - see the imports above
+
     chosen: dict[str, Path] = {}
     for folder in reversed(static_dirs(config)):
         for path in sorted(folder.rglob("*")):
