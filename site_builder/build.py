@@ -17,24 +17,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from stat import S_ISDIR as stat_is_dir
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from . import urls
-from .cache import BuildCache, CacheCorrupt, OutputRecord
+from .cache import BuildCache, CacheCorrupt, OutputRecord, stamps_digest
 from .config import CONFIG_FILE, SiteConfig
-from .dependencies import PageSource, page_sources
-from .feedlist import site_feeds
-from .feeds import feed_files
 from .fingerprint import Fingerprinter, digest_bytes, digest_text
-from .models import Catalog, OutputFile
-from .parallel import render_into
-from .pipeline import load_catalog
+from .models import OutputFile
 from .progress import Progress, make_progress
-from .render import Page, Renderer, plan_pages
-from .search import index_files, search_doc, update_index
-from .sitemap import sitemap_file
 from .theme import static_dirs, template_dirs
-from .workers import worker_count
 from .writer import (
     check_output_dir,
     check_paths,
@@ -46,8 +36,16 @@ from .writer import (
     write_file,
 )
 
-__all__ = ["BuildReport", "build", "static_files"]
+if TYPE_CHECKING:
+    from .dependencies import PageSource
+    from .models import Catalog
+    from .render import Page, Renderer
 
+# A build with nothing to do stops after `_Job.unchanged`: the modules only a real build needs
+# (the pipeline, rendering, feeds, search; Jinja, markdown-it, feedgen...) are imported where
+# they are used, so the no-op build does not pay for importing them.
+
+__all__ = ["BuildReport", "build", "static_files"]
 
 SEARCH_SOURCE = "search"
 """The source recorded for the search index's files."""
@@ -82,6 +80,8 @@ class BuildReport:
 
 def static_files(config: SiteConfig) -> list[OutputFile]:
     """The theme's static files under static/, the site's own winning over the default's."""
+    from . import urls  # noqa: PLC0415 - see the imports above
+
     chosen: dict[str, Path] = {}
     for folder in reversed(static_dirs(config)):
         for path in sorted(folder.rglob("*")):
@@ -98,30 +98,70 @@ def _inputs_digest(config: SiteConfig) -> str:
     build reads: site.yaml, content/, the templates and static folders (the site's and the
     default theme's). Taken before anything is read, so an edit during a build is seen by the
     next one."""
-    parts = [Fingerprinter().digest(config)]
+    names: list[str] = []
+    values: list[int] = []
     folders = [config.content_dir, *template_dirs(config), *static_dirs(config)]
     for top in (config.root / CONFIG_FILE, *folders):
-        parts.extend(_stats(str(top)))
-    return digest_text(*parts)
+        _stats(str(top), names, values)
+    # No name holds "\0" and each has two values, so the two sequences say it all unambiguously.
+    names_digest = digest_bytes("\0".join(names).encode("utf-8", "surrogateescape"))
+    return digest_text(Fingerprinter().digest(config), names_digest, stamps_digest(values))
 
 
-def _stats(top: str) -> list[str]:
-    """`path size mtime` of `top` and, for a folder, of every file below it, in sorted order."""
+_FOLDER, _MISSING = (-2, -2), (-1, -1)
+"""The two values noted for a folder and for a path with nothing there (no file has these)."""
+
+
+def _stats(top: str, names: list[str], values: list[int]) -> None:
+    """Note `top` and, for a folder, everything below it: the path of each folder with
+    `_FOLDER`, the name of each file with its size and modification time.
+
+    Entries come in the order the folder lists them, not sorted: sorting cost more than all the
+    rest, and a listing that came out in another order would only mean one build too many."""
+    names.append(top)
     try:
         stat = os.stat(top)  # noqa: PTH116 - strings, not Paths: this runs for every file
     except OSError:
-        return [f"{top} missing"]
+        values.extend(_MISSING)
+        return
     if not stat_is_dir(stat.st_mode):
-        return [f"{top} {stat.st_size} {stat.st_mtime_ns}"]
-    found = []
-    with os.scandir(top) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
+        values.extend((stat.st_size, stat.st_mtime_ns))
+        return
+    values.extend(_FOLDER)
+    folders = []
+    with os.scandir(top) as entries:  # one listing of the folder; its entries know their type
+        for entry in entries:
             if entry.is_dir():
-                found.extend(_stats(entry.path))
+                folders.append(entry.path)
             else:
                 info = entry.stat()
-                found.append(f"{entry.path} {info.st_size} {info.st_mtime_ns}")
-    return found
+                names.append(entry.name)
+                values.extend((info.st_size, info.st_mtime_ns))
+    for folder in folders:
+        _stats(folder, names, values)
+
+
+def _output_stamps(output_dir: Path, paths: Sequence[str]) -> str | None:
+    """`stamps_digest` of the size and modification time each of `paths` (files under
+    `output_dir`) has now, or None if one is missing."""
+    values: list[int] = []
+    add = values.extend
+    try:
+        if os.stat in os.supports_dir_fd:  # paths relative to the open folder: no joining
+            folder = os.open(output_dir, os.O_RDONLY)
+            try:
+                for path in paths:
+                    info = os.stat(path, dir_fd=folder)
+                    add((info.st_size, info.st_mtime_ns))
+            finally:
+                os.close(folder)
+        else:
+            for path in paths:
+                info = (output_dir / path).stat()
+                add((info.st_size, info.st_mtime_ns))
+    except OSError:
+        return None
+    return stamps_digest(values)
 
 
 def build(
@@ -147,7 +187,7 @@ def build(
         config=config,
         output_dir=output_dir,
         progress=progress or make_progress(quiet=True),
-        workers=workers or worker_count(),
+        workers=workers or 0,
         started=started,
         defer_search=defer_search,
     )
@@ -178,6 +218,7 @@ class _Job:
     output_dir: Path
     progress: Progress
     workers: int
+    """Processes that render pages; 0 until `run` sets it to one per core."""
     started: float
     defer_search: bool = False
     records: dict[str, OutputRecord] = field(default_factory=dict)
@@ -187,32 +228,37 @@ class _Job:
     def unchanged(self, cache: BuildCache, inputs: str) -> BuildReport | None:
         """The report of a build with nothing to do, if no input file changed since the last
         build (same paths, sizes and modification times, same config and code) and every output
-        file is still as that build left it; else None."""
+        file is still as that build left it (same size and modification time); else None."""
         counts = cache.blob("inputs", inputs)
         if cache.blob("output_dir", str(self.output_dir)) is None or not (
             isinstance(counts, list) and len(counts) == 2
         ):
             return None
-        records = cache.outputs()
-        if not records or not all(self._intact(path, record) for path, record in records.items()):
+        stamps = cache.output_stamps()
+        if stamps is None or not stamps.paths:
+            return None
+        if _output_stamps(self.output_dir, stamps.paths) != stamps.digest:
             return None
         return BuildReport(
             output_dir=self.config.output_dir,
             papers=int(counts[0]),
             pages=int(counts[1]),
-            files=len(records),
-            bytes=sum(record.size for record in records.values()),
+            files=len(stamps.paths),
+            bytes=stamps.bytes,
             seconds=time.perf_counter() - self.started,
-            unchanged=len(records),
+            unchanged=len(stamps.paths),
         )
 
     def run(self, cache: BuildCache, *, clean: bool) -> BuildReport:
+        from . import dependencies, pipeline, render, workers  # noqa: PLC0415 - see imports
+
+        self.workers = self.workers or workers.worker_count()
         self.records, self.reasons, self.changed = {}, [], []
         config = self.config
-        catalog = load_catalog(config, cache, workers=self.workers)
-        pages = plan_pages(catalog)
-        renderer = Renderer(catalog)
-        sources = page_sources(pages, renderer)
+        catalog = pipeline.load_catalog(config, cache, workers=self.workers)
+        pages = render.plan_pages(catalog)
+        renderer = render.Renderer(catalog)
+        sources = dependencies.page_sources(pages, renderer)
         where = str(self.output_dir)
         previous = cache.outputs() if cache.blob("output_dir", where) is not None else {}
         full = clean or not previous or not self.output_dir.is_dir()
@@ -266,6 +312,8 @@ class _Job:
         target: Path,
         why_all: str,
     ) -> None:
+        from .parallel import render_into  # noqa: PLC0415
+
         check_paths(page.path for page in pages)
         wanted: list[int] = []
         why: dict[int, str] = {}
@@ -309,6 +357,10 @@ class _Job:
     ) -> None:
         """Feeds, sitemap, robots.txt, static files: small, so made every time except the
         feeds and the sitemap, which are made only when what they list changed."""
+        from .feedlist import site_feeds  # noqa: PLC0415
+        from .feeds import feed_files  # noqa: PLC0415
+        from .sitemap import sitemap_file  # noqa: PLC0415
+
         config = catalog.config
         feed_source = "feeds." + Fingerprinter().digest(
             (config, site_feeds(catalog), catalog.updated)
@@ -347,6 +399,8 @@ class _Job:
     ) -> dict[str, Any]:
         """The search index: on an incremental build, only the files that hold a changed paper
         are made again (`search.update_index`). Returns the state to keep for the next build."""
+        from .search import index_files, search_doc, update_index  # noqa: PLC0415
+
         names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
         docs = [search_doc(entry, names) for entry in catalog.papers]
 

@@ -6,7 +6,9 @@ It remembers, between builds:
 - what each paper's Markdown renders to (HTML, plain text), keyed by the hash of the Markdown;
 - related-paper lists, keyed by a digest of everything they are computed from;
 - for each output file, the digest of what it was made from and the hash, size and modification
-  time of what was written, so an unchanged page is neither rendered nor written again.
+  time of what was written, so an unchanged page is neither rendered nor written again;
+- beside those, one row of "stamps": the output paths and a single digest of their sizes and
+  modification times, so the no-op check reads one row instead of a record per file.
 
 Everything is JSON in SQLite: no pickle, nothing executable. The file carries a format version;
 a cache of another version, or one SQLite cannot read, or holding a row that does not decode, is
@@ -18,16 +20,28 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import re
 import sqlite3
+import sys
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .fingerprint import digest_bytes
 from .version import __version__
 
-__all__ = ["CACHE_DIR", "CACHE_FORMAT", "BuildCache", "CacheCorrupt", "OutputRecord"]
+__all__ = [
+    "CACHE_DIR",
+    "CACHE_FORMAT",
+    "BuildCache",
+    "CacheCorrupt",
+    "OutputRecord",
+    "OutputStamps",
+    "stamps_digest",
+]
 
 CACHE_DIR = ".cache"
 CACHE_FORMAT = 1
@@ -63,6 +77,29 @@ class OutputRecord:
     size: int
     mtime: int
     """The file's modification time in nanoseconds, as written."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutputStamps:
+    """The output files of the last build, summed up for the no-op check."""
+
+    paths: list[str]
+    """Every output file, relative to the output folder, in the order `digest` covers them."""
+    digest: str
+    """`stamps_digest` of each file's size and modification time, in the order of `paths`."""
+    bytes: int
+    """Their total size."""
+
+
+def stamps_digest(values: Iterable[int]) -> str:
+    """The digest of a sequence of sizes and modification times (size, mtime, size, mtime...).
+
+    Hashing one packed array is far cheaper than comparing a Python object per file."""
+    return digest_bytes(array("q", values).tobytes())
+
+
+_STAMPS = "output_stamps"
+"""The blobs row holding `OutputStamps`: written with the outputs table, in one transaction."""
 
 
 class BuildCache:
@@ -216,9 +253,29 @@ class BuildCache:
         except (TypeError, ValueError) as exc:
             raise CacheCorrupt(str(exc)) from None
 
+    def output_stamps(self) -> OutputStamps | None:
+        """What `store_outputs` last stored, summed up; None if there is nothing."""
+        if self._db is None:
+            return None
+        row = self._db.execute("SELECT digest, data FROM blobs WHERE name=?", (_STAMPS,)).fetchone()
+        if row is None:
+            return None
+        data = _decode(row[1])
+        try:
+            paths, size = data["paths"], data["bytes"]
+        except (TypeError, KeyError) as exc:
+            raise CacheCorrupt(f"{_STAMPS}: {exc}") from None
+        if not (isinstance(paths, list) and isinstance(size, int) and isinstance(row[0], str)):
+            raise CacheCorrupt(f"{_STAMPS}: not a list of paths and a size")
+        return OutputStamps(paths=paths, digest=row[0], bytes=size)
+
     def store_outputs(self, records: dict[str, OutputRecord]) -> None:
         if self._db is None:
             return
+        stamps = stamps_digest(
+            value for record in records.values() for value in (record.size, record.mtime)
+        )
+        summary = {"paths": list(records), "bytes": sum(r.size for r in records.values())}
         with self._transaction():
             self._db.execute("DELETE FROM outputs")
             self._db.executemany(
@@ -228,6 +285,7 @@ class BuildCache:
                     for path, record in records.items()
                 ),
             )
+            self.store_blob(_STAMPS, stamps, summary)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -244,12 +302,43 @@ class BuildCache:
 def _format_tag() -> str:
     """The cache's format and every version whose change could change an output."""
     versions = [f"site-builder={__version__}"]
+    found = _installed_versions()
     for name in _RENDERING_PACKAGES:
-        try:
-            versions.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            versions.append(f"{name}=none")
+        version = found.get(_normal_name(name)) or _metadata_version(name)
+        versions.append(f"{name}={version}")
     return f"{CACHE_FORMAT}/" + ",".join(versions)
+
+
+def _installed_versions() -> dict[str, str]:
+    """Normalised name → version of the packages installed as `NAME-VERSION.dist-info` folders
+    on sys.path, the first found winning as for imports. Reading folder names costs far less
+    than importing importlib.metadata, which every build (even one with nothing to do) would
+    pay; a package installed any other way is looked up with it (`_metadata_version`)."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")  # noqa: PTH208 - names only, as cheaply as can be
+        except OSError:  # a zip file, a folder that is gone
+            continue
+        for folder in names:
+            if folder.endswith(".dist-info"):
+                name, _, version = folder.removesuffix(".dist-info").partition("-")
+                found.setdefault(_normal_name(name), version)
+    return found
+
+
+def _normal_name(name: str) -> str:
+    """The form of a package name that compares equal however it is spelt (PEP 503)."""
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _metadata_version(name: str) -> str:
+    from importlib import metadata  # noqa: PLC0415 - see _installed_versions
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "none"
 
 
 _RENDERING_PACKAGES = (

@@ -12,26 +12,18 @@ import dataclasses
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .build import build
-from .check import check
 from .config import CONFIG_FILE, SiteConfig, find_site_dir, load_config, reference_day
-from .digest import (
-    PERIODS,
-    SmtpSettings,
-    build_digest,
-    digest_message,
-    read_recipients,
-    send_digest,
-    write_message,
-)
 from .errors import ConfigError, SiteError
-from .ingest import SOURCES, IngestContext, SourceRun, ingest_configured, ingest_one
-from .ingest.fetch import Fetcher
-from .progress import make_progress
-from .scaffold import scaffold_site
-from .serve import DevServer
 from .version import __version__
+
+if TYPE_CHECKING:
+    from .ingest import IngestContext, SourceRun
+
+# Each command imports what it runs when it runs (the `from .x import y` inside the functions
+# below): a build that has nothing to do must not pay for importing ingest, the digest, Jinja
+# or markdown-it.
 
 __all__ = ["main"]
 
@@ -88,7 +80,29 @@ def _site_options() -> argparse.ArgumentParser:
     return common
 
 
-def _parser() -> argparse.ArgumentParser:
+_LIGHT_COMMANDS = frozenset({"build", "check", "serve"})
+"""Commands run without the parts of the parser that need heavy imports: the ingest sources'
+options and the digest's periods (their help lines are still listed)."""
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command `argv` runs: its first word that is neither an option nor --site's value."""
+    value_next = False
+    for arg in argv:
+        if value_next:
+            value_next = False
+        elif arg.startswith("-"):
+            # --site DIR, or any abbreviation argparse accepts for it (--si DIR).
+            value_next = arg.startswith("--s") and "--site".startswith(arg)
+        else:
+            return arg
+    return None
+
+
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; for one of `_LIGHT_COMMANDS` the other commands' options that
+    need importing ingest or the digest are left out, as that command cannot use them."""
+    full = command not in _LIGHT_COMMANDS
     common = _site_options()
     parser = argparse.ArgumentParser(
         prog="site-builder",
@@ -180,16 +194,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ingest_cmd.set_defaults(run=_ingest_configured)
-    sources = ingest_cmd.add_subparsers(dest="source", metavar="SOURCE")
-    for source in SOURCES.values():
-        source_cmd = sources.add_parser(
-            source.name,
-            parents=[common, dry_run],
-            help=source.summary,
-            description=source.description,
-        )
-        source.add_arguments(source_cmd)
-        source_cmd.set_defaults(run=_ingest)
+    source_names = _add_sources(ingest_cmd, [common, dry_run]) if full else []
 
     check_cmd = commands.add_parser(
         "check",
@@ -244,9 +249,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     first.add_argument(
         "--ingest",
-        choices=sorted(SOURCES),
+        choices=source_names,
         metavar="SOURCE",
-        help=f"the payload's source: {', '.join(sorted(SOURCES))}",
+        help=f"the payload's source: {', '.join(source_names)}",
     )
     first.add_argument("--file", type=Path, metavar="FILE", help="the saved payload")
     first.add_argument(
@@ -269,9 +274,12 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_DIGEST_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    digest_cmd.add_argument(
-        "--period", choices=sorted(PERIODS), required=True, help="which digest to make"
-    )
+    if full:
+        from .digest import PERIODS  # noqa: PLC0415
+
+        digest_cmd.add_argument(
+            "--period", choices=sorted(PERIODS), required=True, help="which digest to make"
+        )
     digest_cmd.add_argument(
         "--output", type=Path, metavar="FILE", help="write the message here (an .eml file)"
     )
@@ -287,6 +295,22 @@ def _parser() -> argparse.ArgumentParser:
     _now_option(digest_cmd)
     digest_cmd.set_defaults(run=_digest)
     return parser
+
+
+def _add_sources(
+    ingest_cmd: argparse.ArgumentParser, parents: list[argparse.ArgumentParser]
+) -> list[str]:
+    """One subcommand of `ingest` per source; their names, sorted."""
+    from .ingest import SOURCES  # noqa: PLC0415
+
+    sources = ingest_cmd.add_subparsers(dest="source", metavar="SOURCE")
+    for source in SOURCES.values():
+        source_cmd = sources.add_parser(
+            source.name, parents=parents, help=source.summary, description=source.description
+        )
+        source.add_arguments(source_cmd)
+        source_cmd.set_defaults(run=_ingest)
+    return sorted(SOURCES)
 
 
 _DIGEST_EPILOG = """\
@@ -333,6 +357,9 @@ def _say(options: argparse.Namespace, message: str) -> None:
 
 
 def _build(options: argparse.Namespace) -> int:
+    from .build import build  # noqa: PLC0415
+    from .progress import make_progress  # noqa: PLC0415
+
     config = _config(options, base_url=options.base_url)
     if options.output is not None:
         config = dataclasses.replace(config, output_dir=options.output.resolve())
@@ -352,6 +379,9 @@ def _build(options: argparse.Namespace) -> int:
 
 
 def _ingest_context(options: argparse.Namespace, config: SiteConfig) -> IngestContext:
+    from .ingest import IngestContext  # noqa: PLC0415
+    from .ingest.fetch import Fetcher  # noqa: PLC0415
+
     def log(message: str) -> None:
         _say(options, message)
 
@@ -360,6 +390,8 @@ def _ingest_context(options: argparse.Namespace, config: SiteConfig) -> IngestCo
 
 
 def _serve(options: argparse.Namespace) -> int:
+    from .serve import DevServer  # noqa: PLC0415
+
     def load() -> SiteConfig:
         return _config(options, base_url=options.base_url or base_url)
 
@@ -375,6 +407,8 @@ def _serve(options: argparse.Namespace) -> int:
 
 
 def _ingest(options: argparse.Namespace) -> int:
+    from .ingest import ingest_one  # noqa: PLC0415
+
     config = _config(options)
     dry_run = getattr(options, "dry_run", False)
     run = ingest_one(options.source, options, _ingest_context(options, config), dry_run=dry_run)
@@ -383,6 +417,8 @@ def _ingest(options: argparse.Namespace) -> int:
 
 
 def _ingest_configured(options: argparse.Namespace) -> int:
+    from .ingest import ingest_configured  # noqa: PLC0415
+
     config = _config(options)
     dry_run = getattr(options, "dry_run", False)
     runs = ingest_configured(config, _ingest_context(options, config), dry_run=dry_run)
@@ -419,6 +455,8 @@ def _report_run(
 
 
 def _check(options: argparse.Namespace) -> int:
+    from .check import check  # noqa: PLC0415
+
     report = check(_config(options, base_url=options.base_url))
     for warning in report.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -431,6 +469,8 @@ def _check(options: argparse.Namespace) -> int:
 
 
 def _init(options: argparse.Namespace) -> int:
+    from .scaffold import scaffold_site  # noqa: PLC0415
+
     if (options.ingest is None) != (options.file is None):
         raise ConfigError("--ingest SOURCE and --file FILE go together")
     report = scaffold_site(
@@ -471,6 +511,15 @@ Then push the folder to GitHub and set Settings -> Pages -> Source to "GitHub Ac
 
 
 def _digest(options: argparse.Namespace) -> int:
+    from .digest import (  # noqa: PLC0415
+        SmtpSettings,
+        build_digest,
+        digest_message,
+        read_recipients,
+        send_digest,
+        write_message,
+    )
+
     if options.output is None and not options.send:
         print("error: digest needs --output FILE, --send, or both", file=sys.stderr)
         return EXIT_USAGE
@@ -503,7 +552,8 @@ def _count(number: int, noun: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    options = _parser().parse_args(argv)
+    args = sys.argv[1:] if argv is None else list(argv)
+    options = _parser(_command_in(args)).parse_args(args)
     try:
         code: int = options.run(options)
     except SiteError as exc:
