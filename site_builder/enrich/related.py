@@ -34,9 +34,8 @@ import bisect
 import contextlib
 import gc
 import hashlib
-import heapq
 import math
-import re
+from array import array
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,7 +66,11 @@ WINDOW = 32
 _MAX_TERMS = 30
 _MIN_SCALE = 64
 _MIN_SCORE = 0.05
-_WORD = re.compile(r"[a-z][a-z0-9]+")
+# Bytes → the same bytes where an ASCII letter or digit, a space elsewhere: with a split, this
+# finds the words of a text in C.
+_SEPARATE = bytes(
+    byte if chr(byte).isascii() and chr(byte).isalnum() else ord(" ") for byte in range(256)
+)
 _STOPWORDS = frozenset(
     """
 a about above after again against all also an and any are as at be because been before being
@@ -97,7 +100,10 @@ class _Stems(dict[str, str]):
     C, which matters at 20 million words."""
 
     def __missing__(self, word: str) -> str:
-        term = "" if word in _STOPWORDS else _stem(word)
+        # A word is a letter then letters or digits: digits before the first letter are no
+        # part of it, and a single letter is no word.
+        word = word.lstrip("0123456789")
+        term = "" if len(word) < 2 or word in _STOPWORDS else _stem(word)
         self[word] = term
         return term
 
@@ -115,7 +121,9 @@ _COUNT_WEIGHTS = _CountWeights()
 
 
 def _bag(title: str, plain: str, stems: _Stems) -> Counter[str]:
-    counts = Counter(map(stems.__getitem__, _WORD.findall(f"{title} {title} {plain}".lower())))
+    """How often each term occurs in the title (twice) and the abstract."""
+    text = f"{title} {title} {plain}".lower().encode("ascii", "replace").translate(_SEPARATE)
+    counts = Counter(map(stems.__getitem__, text.decode("ascii").split()))
     counts.pop("", None)
     return counts
 
@@ -149,12 +157,35 @@ Lists, as JSON gives them back, so a stored vector is used as read."""
 _EMPTY: Vector = ([], [])
 
 
-def _vector(bag: Mapping[str, int], idf: Mapping[str, float], vocabulary: _Vocabulary) -> Vector:
+@dataclass(frozen=True, slots=True)
+class _Bag:
+    """A paper's distinct terms and how often each occurs."""
+
+    text: str
+    """The terms, space-separated (as the state keeps them)."""
+    terms: list[str]
+    counts: Sequence[int]
+
+    @classmethod
+    def of(cls, counts: Counter[str]) -> _Bag:
+        return cls(text=" ".join(counts), terms=list(counts), counts=list(counts.values()))
+
+    def packed(self) -> tuple[str, bytes]:
+        """What a worker process sends back: a string and bytes, the cheapest to pass."""
+        return self.text, array("L", self.counts).tobytes()
+
+    @classmethod
+    def unpacked(cls, packed: tuple[str, bytes]) -> _Bag:
+        text, counts = packed
+        return cls(text=text, terms=text.split(), counts=array("L", counts))
+
+
+def _vector(bag: _Bag, idf: Mapping[str, float], vocabulary: _Vocabulary) -> Vector:
     """The `_MAX_TERMS` heaviest terms (ties: the larger term first), scaled to length 1."""
-    terms = list(bag)
+    terms = bag.terms
     # Every term of every paper is in `idf` (0.0 when it has no weight): all of this runs in C.
     weights = list(
-        map(mul, map(idf.__getitem__, terms), map(_COUNT_WEIGHTS.__getitem__, bag.values()))
+        map(mul, map(idf.__getitem__, terms), map(_COUNT_WEIGHTS.__getitem__, bag.counts))
     )
     heaviest = sorted(compress(zip(weights, terms, strict=True), weights), reverse=True)
     del heaviest[_MAX_TERMS:]
@@ -216,7 +247,7 @@ def _best(scores: dict[int, float], ids: Sequence[str], limit: int) -> list[str]
     floor = _MIN_SCORE
     if len(scores) > limit:
         # Only scores that can round to at least the limit-th best can be chosen.
-        kth = heapq.nlargest(limit, scores.values())[-1]
+        kth = sorted(scores.values(), reverse=True)[limit - 1]
         floor = max(floor, round(kth, 12) - 1e-11)
     chosen = compress(scores.items(), map(floor.__le__, scores.values()))
     best = sorted((-round(score, 12), ids[other]) for other, score in chosen)
@@ -293,14 +324,13 @@ def related_papers(
 
 
 class _Bagger:
-    """A paper's terms, each as often as it occurs: text crosses between processes cheaply.
-    Each process stems each word once."""
+    """A paper's packed bag, in a worker process; each process stems each word once."""
 
     def __init__(self) -> None:
         self._stems = _Stems()
 
-    def __call__(self, item: tuple[str, str]) -> str:
-        return " ".join(_bag(*item, self._stems).elements())
+    def __call__(self, item: tuple[str, str]) -> tuple[str, bytes]:
+        return _Bag.of(_bag(*item, self._stems)).packed()
 
 
 class _MalformedState(Exception):
@@ -404,7 +434,7 @@ class _Run:
                 row = [
                     self.digests[index],
                     self.days[index],
-                    " ".join(bag) if bag is not None else known[paper_id][_TERMS],
+                    bag.text if bag is not None else known[paper_id][_TERMS],
                     terms,
                     weights,
                     lists if lists is not None else known[paper_id][_RELATED],
@@ -425,18 +455,19 @@ class _Run:
         by_id = dict(zip(rows, map(tuple, lists), strict=True))
         return {paper.id: by_id[paper.id] for paper in self.papers}
 
-    def _bags(self, fresh: Sequence[int]) -> dict[int, Counter[str]]:
+    def _bags(self, fresh: Sequence[int]) -> dict[int, _Bag]:
         """The bags of the papers new or changed since the previous state."""
         items = [(self.ordered[index].title, self.texts[self.ids[index]]) for index in fresh]
         if self.workers > 1 and len(items) >= PARALLEL_MIN_ITEMS:
-            elements = fork_map(_Bagger(), items, workers=self.workers, chunk=256)
-            return {
-                index: Counter(text.split()) for index, text in zip(fresh, elements, strict=True)
-            }
-        return {index: _bag(*item, self.stems) for index, item in zip(fresh, items, strict=True)}
+            packed = fork_map(_Bagger(), items, workers=self.workers, chunk=256)
+            return {index: _Bag.unpacked(bag) for index, bag in zip(fresh, packed, strict=True)}
+        return {
+            index: _Bag.of(_bag(*item, self.stems))
+            for index, item in zip(fresh, items, strict=True)
+        }
 
     def _frequencies(
-        self, previous: RelatedState | None, bags: Mapping[int, Counter[str]], gone: set[str]
+        self, previous: RelatedState | None, bags: Mapping[int, _Bag], gone: set[str]
     ) -> Counter[str]:
         """How many papers use each term: the previous counts, less the terms of papers that
         changed or went, plus the terms of fresh bags."""
@@ -448,7 +479,7 @@ class _Run:
                 if (row := previous.papers.get(self.ids[index])) is not None:
                     df.subtract(row[_TERMS].split())
         for bag in bags.values():
-            df.update(bag.keys())
+            df.update(bag.terms)
         if any(count < 0 for count in df.values()):
             raise _MalformedState
         return +df  # without the terms no paper uses any more
@@ -456,7 +487,7 @@ class _Run:
     def _vectors(
         self,
         previous: RelatedState | None,
-        bags: dict[int, Counter[str]],
+        bags: dict[int, _Bag],
         df: Mapping[str, int],
         vocabulary: _Vocabulary,
     ) -> tuple[list[Vector], set[int]]:
@@ -486,8 +517,8 @@ class _Run:
                         raise _MalformedState
                     vectors.append(vector)
                     continue
-                bag = bags[index] = _bag(
-                    self.ordered[index].title, self.texts[paper_id], self.stems
+                bag = bags[index] = _Bag.of(
+                    _bag(self.ordered[index].title, self.texts[paper_id], self.stems)
                 )
             vector = _vector(bag, idf, vocabulary)
             vectors.append(vector)
