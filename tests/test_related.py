@@ -138,13 +138,13 @@ def _edit(rng: random.Random, papers: list[Paper], step: int) -> list[Paper]:
         papers[index] = _paper(
             paper.id, paper.title, f"{paper.abstract} {rng.choice(_WORDS)} revised", 0
         )
-        papers[index] = _with_day(papers[index], paper.featured)
+        papers[index] = _with_day(papers[index], paper.day)
     elif kind == "title":
         papers[index] = _with_day(
-            _paper(paper.id, f"{rng.choice(_WORDS)} {paper.title}", paper.abstract), paper.featured
+            _paper(paper.id, f"{rng.choice(_WORDS)} {paper.title}", paper.abstract), paper.day
         )
     elif kind == "day":
-        papers[index] = _with_day(paper, paper.featured - timedelta(days=rng.randint(-3, 3)))
+        papers[index] = _with_day(paper, paper.day - timedelta(days=rng.randint(-3, 3)))
     elif kind == "add":
         papers.append(_random_paper(rng, f"added{step}"))
     elif kind == "delete" and len(papers) > 1:
@@ -189,7 +189,7 @@ def test_an_edit_recomputes_a_few_lists_not_all() -> None:
     edited = list(papers)
     edited[300] = _with_day(
         _paper(papers[300].id, papers[300].title, papers[300].abstract + " speech"),
-        papers[300].featured,
+        papers[300].day,
     )
     previous = _through_json(state)
     lists, new_state = update_related(edited, None, previous)
@@ -225,7 +225,7 @@ def test_a_damaged_state_is_not_trusted(damage: object) -> None:
     data = json.loads(json.dumps(state.to_json()))
     damage(data)  # type: ignore[operator]
     papers = _edit(rng, papers, 0)
-    papers[0] = _with_day(papers[0], papers[0].featured - timedelta(days=1))
+    papers[0] = _with_day(papers[0], papers[0].day - timedelta(days=1))
     restored = RelatedState.from_json(data)
     assert update_related(papers, None, restored)[0] == related_papers(papers)
 
