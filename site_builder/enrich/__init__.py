@@ -89,10 +89,25 @@ def _related(
     if cache is None:
         return related_papers(papers, plain, workers=workers)
     with collector_paused():
-        previous = RelatedState.from_json(cache.blob("related", RELATED_VERSION))
+        header = cache.blob("related", RELATED_VERSION)
+        previous = None
+        if isinstance(header, dict):
+            previous = RelatedState.from_json({**header, "papers": cache.related_rows()})
         related, state = update_related(papers, plain, previous, workers=workers)
         if state is not previous:
-            cache.store_blob("related", RELATED_VERSION, state.to_json())
+            # Only the rows the update replaced are written again.
+            data = state.to_json()
+            rows = data.pop("papers")
+            if previous is None:
+                cache.store_related(RELATED_VERSION, data, rows, replace=True)
+            else:
+                old = previous.papers
+                cache.store_related(
+                    RELATED_VERSION,
+                    data,
+                    {key: row for key, row in rows.items() if old.get(key) is not row},
+                    drop=old.keys() - rows.keys(),
+                )
     return related
 
 

@@ -19,13 +19,19 @@ The computation, in four steps:
    multiplied; the `RELATED_LIMIT` best (rounded to 12 places, then by id) scoring at least 0.05
    are the list.
 
-Rounding `df` and `scale` is what lets a build update the lists instead of recomputing them:
-editing a paper changes the weights of only the terms whose rounded `df` moved (rare: for a
-common term one edit almost never crosses a rounding step), and adding one only when the number
-of papers passes a power of two. `update_related` takes the state of the previous computation and
-recomputes exactly what can differ: the vectors of papers that changed or use a term whose weight
-changed, and the lists of papers whose own vector or any of whose term windows changed. Every
-other list is provably the same, so the result is identical to a computation from nothing.
+Rounding `df` and `scale` is what lets a build update the lists instead of recomputing them: an
+edited, added or removed paper changes a term's weight only when the term's rounded `df` moves
+(for a common term one paper almost never crosses a rounding step), and every weight only when
+the number of papers crosses a power of two. `update_related` takes the state of the previous
+computation (per paper: a digest of its inputs, its distinct terms, its vector and its list; per
+term: `df`) and recomputes exactly what can differ: the vectors of papers that changed or use a
+term whose weight changed, and the lists of papers whose own vector or any of whose term windows
+(the papers and weights in it) changed. Every other list is provably the same, and the scores of
+a recomputed list are summed in the same order from the same floats, so the result is identical
+to a computation from nothing. The state is plain JSON; the caller keeps it in the build cache.
+
+Cost: splitting the words is linear in the text; scoring is at most 30 x `WINDOW` products per
+paper. Both run in `workers` processes. About 8 s for 100,000 papers on two cores.
 """
 
 from __future__ import annotations
