@@ -186,8 +186,9 @@ class _Bag:
         return cls(text=text, terms=text.split(), counts=array("L", counts))
 
 
-def _vector(bag: _Bag, idf: Mapping[str, float], vocabulary: _Vocabulary) -> Vector:
-    """The `_MAX_TERMS` heaviest terms (ties: the larger term first), scaled to length 1."""
+def _heaviest(bag: _Bag, idf: Mapping[str, float]) -> tuple[list[str], list[float]]:
+    """The `_MAX_TERMS` heaviest terms (ties: the larger term first) and their weights, scaled
+    to length 1."""
     terms = bag.terms
     # Every term of every paper is in `idf` (0.0 when it has no weight): all of this runs in C.
     weights = list(
@@ -196,12 +197,26 @@ def _vector(bag: _Bag, idf: Mapping[str, float], vocabulary: _Vocabulary) -> Vec
     heaviest = sorted(compress(zip(weights, terms, strict=True), weights), reverse=True)
     del heaviest[_MAX_TERMS:]
     if not heaviest:
-        return _EMPTY
+        return [], []
     norm = math.sqrt(math.fsum(weight * weight for weight, _ in heaviest))
-    return (
-        [vocabulary[term] for _, term in heaviest],
-        [weight / norm for weight, _ in heaviest],
-    )
+    return [term for _, term in heaviest], [weight / norm for weight, _ in heaviest]
+
+
+def _vector(bag: _Bag, idf: Mapping[str, float], vocabulary: _Vocabulary) -> Vector:
+    terms, weights = _heaviest(bag, idf)
+    return [vocabulary[term] for term in terms], weights
+
+
+class _Weigher:
+    """A paper's packed heaviest terms and weights, in a worker process."""
+
+    def __init__(self, bags: Mapping[int, _Bag], idf: Mapping[str, float]) -> None:
+        self._bags = bags
+        self._idf = idf
+
+    def __call__(self, index: int) -> tuple[str, bytes]:
+        terms, weights = _heaviest(self._bags[index], self._idf)
+        return " ".join(terms), array("d", weights).tobytes()
 
 
 class _Vocabulary(dict[str, int]):
@@ -502,6 +517,14 @@ class _Run:
         term whose weight changed."""
         idf = {term: _idf(count, self.scale) for term, count in df.items()}
         if previous is None:
+            if self.workers > 1 and len(self.ids) >= PARALLEL_MIN_ITEMS:
+                packed = fork_map(
+                    _Weigher(bags, idf), range(len(self.ids)), workers=self.workers, chunk=512
+                )
+                return [
+                    ([vocabulary[term] for term in terms.split()], array("d", weights).tolist())
+                    for terms, weights in packed
+                ], set()
             return [_vector(bags[index], idf, vocabulary) for index in range(len(self.ids))], set()
         old_df = previous.df
         probes = [
