@@ -178,12 +178,19 @@ class _Bag:
 
     def packed(self) -> tuple[str, bytes]:
         """What a worker process sends back: a string and bytes, the cheapest to pass."""
-        return self.text, array("L", self.counts).tobytes()
+        return self.text, array("I", self.counts).tobytes()
 
     @classmethod
-    def unpacked(cls, packed: tuple[str, bytes]) -> _Bag:
+    def unpacked(cls, packed: tuple[str, bytes], canonical: dict[str, str]) -> _Bag:
+        """The bag `packed` describes; its terms are the strings of `canonical` (one string per
+        term for all papers: 100,000 papers would otherwise hold 10 million strings)."""
         text, counts = packed
-        return cls(text=text, terms=text.split(), counts=array("L", counts))
+        terms = text.split()
+        return cls(
+            text=text,
+            terms=list(map(canonical.setdefault, terms, terms)),
+            counts=array("I", counts),
+        )
 
 
 def _heaviest(bag: _Bag, idf: Mapping[str, float]) -> tuple[list[str], list[float]]:
@@ -345,13 +352,15 @@ def related_papers(
 
 
 class _Bagger:
-    """A paper's packed bag, in a worker process; each process stems each word once."""
+    """A paper's packed bag, in a worker process, which has the texts already (it is forked):
+    only paper numbers go to it. Each process stems each word once."""
 
-    def __init__(self) -> None:
+    def __init__(self, items: Sequence[tuple[str, str]]) -> None:
+        self._items = items
         self._stems = _Stems()
 
-    def __call__(self, item: tuple[str, str]) -> tuple[str, bytes]:
-        return _Bag.of(_bag(*item, self._stems)).packed()
+    def __call__(self, index: int) -> tuple[str, bytes]:
+        return _Bag.of(_bag(*self._items[index], self._stems)).packed()
 
 
 class _MalformedState(Exception):
@@ -480,8 +489,12 @@ class _Run:
         """The bags of the papers new or changed since the previous state."""
         items = [(self.ordered[index].title, self.texts[self.ids[index]]) for index in fresh]
         if self.workers > 1 and len(items) >= PARALLEL_MIN_ITEMS:
-            packed = fork_map(_Bagger(), items, workers=self.workers, chunk=256)
-            return {index: _Bag.unpacked(bag) for index, bag in zip(fresh, packed, strict=True)}
+            packed = fork_map(_Bagger(items), range(len(items)), workers=self.workers, chunk=256)
+            canonical: dict[str, str] = {}
+            return {
+                index: _Bag.unpacked(bag, canonical)
+                for index, bag in zip(fresh, packed, strict=True)
+            }
         return {
             index: _Bag.of(_bag(*item, self.stems))
             for index, item in zip(fresh, items, strict=True)
