@@ -30,8 +30,11 @@ term whose weight changed, and the lists of papers whose own vector or any of wh
 a recomputed list are summed in the same order from the same floats, so the result is identical
 to a computation from nothing. The state is plain JSON; the caller keeps it in the build cache.
 
-Cost: splitting the words is linear in the text; scoring is at most 30 x `WINDOW` products per
-paper. Both run in `workers` processes. About 8 s for 100,000 papers on two cores.
+Cost: splitting the words is linear in the text, scoring at most 30 x `WINDOW` products per
+paper, so the whole grows linearly with the collection (the former exact cosine grew with the
+square of the papers sharing a common term: minutes at 100,000 papers). Splitting, weighing and
+scoring run in `workers` forked processes, which read the texts and postings from the memory
+they were forked with; only paper numbers go to them and packed strings come back.
 """
 
 from __future__ import annotations
