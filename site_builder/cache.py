@@ -4,7 +4,8 @@ It remembers, between builds:
 
 - parsed papers, keyed by the hash of the file's bytes and the parser's version;
 - what each paper's Markdown renders to (HTML, plain text), keyed by the hash of the Markdown;
-- related-paper lists, keyed by a digest of everything they are computed from;
+- related-paper lists with the state of their computation: a row per paper (only changed rows
+  are rewritten) and the collection-wide part as a named result;
 - for each output file, the digest of what it was made from and the hash, size and modification
   time of what was written, so an unchanged page is neither rendered nor written again;
 - beside those, one row of "stamps": the output paths and a single digest of their sizes and
@@ -52,6 +53,7 @@ CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE papers (path TEXT PRIMARY KEY, digest TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE texts (digest TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE blobs (name TEXT PRIMARY KEY, digest TEXT NOT NULL, data TEXT NOT NULL);
+CREATE TABLE related (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE outputs (
     path TEXT PRIMARY KEY, source TEXT NOT NULL, hash TEXT NOT NULL,
     size INTEGER NOT NULL, mtime INTEGER NOT NULL
@@ -59,7 +61,7 @@ CREATE TABLE outputs (
 """
 
 
-_TABLES = frozenset({"meta", "papers", "texts", "blobs", "outputs"})
+_TABLES = frozenset({"meta", "papers", "texts", "blobs", "outputs", "related"})
 
 
 class CacheCorrupt(Exception):
@@ -239,6 +241,39 @@ class BuildCache:
         self._db.execute(
             "INSERT OR REPLACE INTO blobs VALUES (?, ?, ?)", (name, digest, _encode(data))
         )
+
+    # Related papers: paper id → JSON of what the computation keeps of it, and the rest of the
+    # state as the named result "related", written together.
+
+    def related_rows(self) -> dict[str, Any]:
+        if self._db is None:
+            return {}
+        return {row[0]: _decode(row[1]) for row in self._db.execute("SELECT id, data FROM related")}
+
+    def store_related(
+        self,
+        digest: str,
+        header: Any,
+        rows: dict[str, Any],
+        *,
+        drop: Iterable[str] = (),
+        replace: bool = False,
+    ) -> None:
+        """Store `header` as the result "related" under `digest` and the `rows` by paper id, and
+        delete the rows of `drop` (or, with `replace`, every other row), in one transaction."""
+        if self._db is None:
+            return
+        with self._transaction():
+            if replace:
+                self._db.execute("DELETE FROM related")
+            self._db.executemany("DELETE FROM related WHERE id=?", ((i,) for i in drop))
+            self._db.executemany(
+                "INSERT OR REPLACE INTO related VALUES (?, ?)",
+                ((paper_id, _encode(data)) for paper_id, data in rows.items()),
+            )
+            self._db.execute(
+                "INSERT OR REPLACE INTO blobs VALUES ('related', ?, ?)", (digest, _encode(header))
+            )
 
     # Output files.
 

@@ -155,6 +155,10 @@ def test_a_failed_build_leaves_the_output_and_writes_nothing(papers_site: Path) 
         "UPDATE meta SET value = '0/old'",
         "UPDATE outputs SET size = 'x'",
         "DROP TABLE texts",
+        "UPDATE related SET data = '{not json'",
+        "UPDATE related SET data = '[1, \"x\"]'",
+        "UPDATE blobs SET data = '{\"version\": \"2\"}' WHERE name = 'related'",
+        "DROP TABLE related",
     ],
 )
 def test_a_damaged_cache_is_rebuilt_not_trusted(

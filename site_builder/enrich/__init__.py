@@ -15,7 +15,13 @@ from ..models import Catalog, EnrichedPaper, Paper, Topic
 from ..workers import fork_map
 from .archives import group_periods
 from .authors import group_authors
-from .related import RELATED_VERSION, related_papers
+from .related import (
+    RELATED_VERSION,
+    RelatedState,
+    collector_paused,
+    related_papers,
+    update_related,
+)
 from .topics import TopicMatcher
 from .trending import score, trending_key
 
@@ -71,21 +77,37 @@ def rendered_texts(
 
 
 def _related(
-    papers: Sequence[Paper], texts: dict[str, RenderedText], cache: BuildCache | None
+    papers: Sequence[Paper],
+    texts: dict[str, RenderedText],
+    cache: BuildCache | None,
+    *,
+    workers: int = 1,
 ) -> dict[str, tuple[str, ...]]:
-    """Related lists, reused when every input to them is unchanged."""
+    """Related lists; with a cache, only those that can differ from the previous build's are
+    computed again (see `related.update_related`)."""
     plain = {paper.id: texts[paper.id].plain for paper in papers}
     if cache is None:
-        return related_papers(papers, plain)
-    key = digest_text(
-        RELATED_VERSION,
-        *(f"{p.id}\x01{p.day.isoformat()}\x01{p.title}\x01{plain[p.id]}" for p in papers),
-    )
-    known = cache.blob("related", key)
-    if isinstance(known, dict) and set(known) == set(plain):
-        return {paper_id: tuple(ids) for paper_id, ids in known.items()}
-    related = related_papers(papers, plain)
-    cache.store_blob("related", key, {paper_id: list(ids) for paper_id, ids in related.items()})
+        return related_papers(papers, plain, workers=workers)
+    with collector_paused():
+        header = cache.blob("related", RELATED_VERSION)
+        previous = None
+        if isinstance(header, dict):
+            previous = RelatedState.from_json({**header, "papers": cache.related_rows()})
+        related, state = update_related(papers, plain, previous, workers=workers)
+        if state is not previous:
+            # Only the rows the update replaced are written again.
+            data = state.to_json()
+            rows = data.pop("papers")
+            if previous is None:
+                cache.store_related(RELATED_VERSION, data, rows, replace=True)
+            else:
+                old = previous.papers
+                cache.store_related(
+                    RELATED_VERSION,
+                    data,
+                    {key: row for key, row in rows.items() if old.get(key) is not row},
+                    drop=old.keys() - rows.keys(),
+                )
     return related
 
 
@@ -139,7 +161,7 @@ def enrich(
     half_life = config.trending.half_life_days
     visible = sorted(shown, key=lambda p: trending_key(p, now=now, half_life_days=half_life))
     texts = rendered_texts(visible, cache, workers=workers)
-    related = _related(visible, texts, cache)
+    related = _related(visible, texts, cache, workers=workers)
     assigned = _topics(visible, matcher, config, cache)
     enriched = tuple(
         EnrichedPaper(

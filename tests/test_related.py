@@ -1,0 +1,259 @@
+"""Related papers: what ranks first, and updating from the previous state gives exactly what
+computing from nothing gives (after edits, additions, deletions, date changes, through JSON)."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from site_builder.cache import BuildCache
+from site_builder.config import load_config
+from site_builder.enrich import related
+from site_builder.enrich.related import RelatedState, related_papers, update_related
+from site_builder.models import Paper
+from site_builder.pipeline import load_catalog
+
+DAY = date(2025, 3, 3)
+
+
+def _paper(paper_id: str, title: str, abstract: str, days_ago: int = 0) -> Paper:
+    return Paper(
+        id=paper_id, title=title, abstract=abstract, featured=DAY - timedelta(days=days_ago)
+    )
+
+
+HAND_MADE = [
+    _paper(
+        "spec-new",
+        "Faster Speculative Decoding with Tree Drafts",
+        "Speculative decoding lets a small draft model propose tokens that the large target "
+        "model verifies in one pass. We build draft trees and raise the acceptance rate of "
+        "drafted tokens, cutting decoding latency.",
+    ),
+    _paper(
+        "spec-old",
+        "Speculative Decoding Revisited",
+        "A draft model proposes several tokens and the target model verifies them; we study "
+        "the acceptance rate of drafted tokens and how speculative decoding latency scales.",
+        days_ago=9,
+    ),
+    _paper(
+        "diffusion",
+        "Consistency Distillation for Diffusion Image Generation",
+        "We distil a diffusion model into a consistency model for few-step image generation, "
+        "keeping sample quality while cutting denoising steps.",
+        days_ago=3,
+    ),
+    _paper(
+        "speech",
+        "Streaming Speech Recognition with Small Encoders",
+        "A streaming speech recognizer with a small encoder matches larger models on word "
+        "error rate; latency drops with chunked attention over audio frames.",
+        days_ago=4,
+    ),
+    _paper(
+        "rl",
+        "Reward Models for Mathematical Reasoning",
+        "Process reward models score each reasoning step of mathematical solutions; the "
+        "policy trained with them solves more competition problems.",
+        days_ago=5,
+    ),
+    _paper(
+        "latency",
+        "Serving Large Models at Low Latency",
+        "Batching, paged memory for the key value cache and kernel fusion lower the serving "
+        "latency of large models; tokens per second double on one GPU.",
+        days_ago=2,
+    ),
+    _paper(
+        "graph",
+        "Graph Neural Networks for Molecules",
+        "Message passing over molecular graphs predicts properties of molecules; we add "
+        "equivariant layers and improve accuracy on standard molecule benchmarks.",
+        days_ago=6,
+    ),
+    _paper(
+        "spec-future",
+        "Speculative Decoding for Speech",
+        "Draft tokens for speech models: speculative decoding with a draft model and a target "
+        "model that verifies drafted tokens, with high acceptance rate.",
+        days_ago=-1,
+    ),
+]
+
+
+def test_the_obviously_related_paper_ranks_first() -> None:
+    lists = related_papers(HAND_MADE)
+    # The one older paper on speculative decoding comes first; the newer one, featured a day
+    # later, never appears in an older paper's list.
+    assert lists["spec-new"][0] == "spec-old"
+    assert "spec-future" not in lists["spec-new"]
+    assert set(lists["spec-future"][:2]) == {"spec-new", "spec-old"}
+    # Papers sharing no distinctive word are not related at all.
+    assert "graph" not in lists["spec-new"]
+    assert lists["graph"] == ()
+
+
+def test_every_related_paper_shares_a_distinctive_word() -> None:
+    lists = related_papers(HAND_MADE)
+    stems = related._Stems()
+    words = {paper.id: set(related._bag(paper.title, paper.abstract, stems)) for paper in HAND_MADE}
+    for paper_id, others in lists.items():
+        for other in others:
+            assert words[paper_id] & words[other], (paper_id, other)
+
+
+# A small vocabulary, so that document frequencies cross rounding steps, terms turn common and
+# back, and windows fill: everything the update has to get right.
+_WORDS = (
+    "diffusion guidance reasoning verifier hallucination benchmark agent distillation safety "
+    "alignment retrieval vision speech tokens decoding draft reward graph molecule latency"
+).split()
+
+
+def _random_papers(rng: random.Random, count: int, start: int = 0) -> list[Paper]:
+    return [_random_paper(rng, f"p{number:04d}") for number in range(start, start + count)]
+
+
+def _random_paper(rng: random.Random, paper_id: str) -> Paper:
+    # A few words used by nearly every paper, and some only a handful of papers use.
+    favourite = _WORDS[: rng.randint(3, len(_WORDS))]
+    words = [rng.choice(favourite) for _ in range(rng.randint(3, 25))]
+    return _paper(paper_id, " ".join(words[:3]), " ".join(words), days_ago=rng.randrange(12))
+
+
+def _edit(rng: random.Random, papers: list[Paper], step: int) -> list[Paper]:
+    papers = list(papers)
+    kind = rng.choice(["abstract", "abstract", "title", "day", "add", "delete", "many"])
+    index = rng.randrange(len(papers))
+    paper = papers[index]
+    if kind == "abstract":
+        papers[index] = _paper(
+            paper.id, paper.title, f"{paper.abstract} {rng.choice(_WORDS)} revised", 0
+        )
+        papers[index] = _with_day(papers[index], paper.day)
+    elif kind == "title":
+        papers[index] = _with_day(
+            _paper(paper.id, f"{rng.choice(_WORDS)} {paper.title}", paper.abstract), paper.day
+        )
+    elif kind == "day":
+        papers[index] = _with_day(paper, paper.day - timedelta(days=rng.randint(-3, 3)))
+    elif kind == "add":
+        papers.append(_random_paper(rng, f"added{step}"))
+    elif kind == "delete" and len(papers) > 1:
+        del papers[index]
+    elif kind == "many":
+        papers.extend(_random_papers(rng, rng.randint(5, 40), start=1000 + 100 * step))
+    return papers
+
+
+def _with_day(paper: Paper, featured: date) -> Paper:
+    return Paper(id=paper.id, title=paper.title, abstract=paper.abstract, featured=featured)
+
+
+def _through_json(state: RelatedState) -> RelatedState:
+    restored = RelatedState.from_json(json.loads(json.dumps(state.to_json())))
+    assert restored is not None
+    return restored
+
+
+@given(seed=st.integers(0, 2**32), size=st.integers(1, 80), window=st.sampled_from([2, 5, 32]))
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_updating_gives_exactly_what_computing_from_nothing_gives(
+    monkeypatch: pytest.MonkeyPatch, seed: int, size: int, window: int
+) -> None:
+    # Small windows make them fill and slide in a small collection.
+    monkeypatch.setattr(related, "WINDOW", window)
+    rng = random.Random(seed)
+    papers = _random_papers(rng, size)
+    lists, state = update_related(papers, None, None)
+    for step in range(6):
+        papers = _edit(rng, papers, step)
+        lists, state = update_related(papers, None, _through_json(state))
+        assert lists == related_papers(papers)
+
+
+def test_an_edit_recomputes_a_few_lists_not_all() -> None:
+    rng = random.Random(7)
+    papers = _random_papers(rng, 600)
+    _, state = update_related(papers, None, None)
+    edited = list(papers)
+    edited[300] = _with_day(
+        _paper(papers[300].id, papers[300].title, papers[300].abstract + " speech"),
+        papers[300].day,
+    )
+    previous = _through_json(state)
+    lists, new_state = update_related(edited, None, previous)
+    assert lists == related_papers(edited)
+    # Entries the update did not touch are the very objects it was given.
+    kept = sum(new_state.papers[key] is previous.papers[key] for key in previous.papers)
+    assert kept > len(papers) // 2
+
+
+def test_nothing_changed_returns_the_same_state() -> None:
+    papers = _random_papers(random.Random(3), 50)
+    lists, state = update_related(papers, None, None)
+    again, same = update_related(papers, None, state)
+    assert same is state and again == lists
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data.update(df="nonsense"),
+        lambda data: data.pop("vocabulary"),
+        lambda data: data.update(version="0"),
+        lambda data: next(iter(data["papers"].values())).__setitem__(4, "weights"),
+        lambda data: next(iter(data["papers"].values())).__setitem__(3, [10**6]),
+        lambda data: next(iter(data["papers"].values())).pop(),
+        lambda data: data["df"].update(dict.fromkeys(data["df"], 0)),
+    ],
+)
+def test_a_damaged_state_is_not_trusted(damage: object) -> None:
+    rng = random.Random(11)
+    papers = _random_papers(rng, 60)
+    _, state = update_related(papers, None, None)
+    data = json.loads(json.dumps(state.to_json()))
+    damage(data)  # type: ignore[operator]
+    papers = _edit(rng, papers, 0)
+    papers[0] = _with_day(papers[0], papers[0].day - timedelta(days=1))
+    restored = RelatedState.from_json(data)
+    assert update_related(papers, None, restored)[0] == related_papers(papers)
+
+
+def test_processes_and_one_process_agree() -> None:
+    papers = _random_papers(random.Random(5), 900)
+    assert related_papers(papers, workers=2) == related_papers(papers, workers=1)
+
+
+def test_cached_and_clean_builds_give_the_same_related_lists(papers_site: Path) -> None:
+    site = papers_site
+    config = load_config(site, now=date(2026, 6, 12))
+    folder = site / "content" / "papers" / "2026"
+    rng = random.Random(2)
+    for step in range(8):
+        files = sorted(folder.glob("*.md"))
+        target = files[rng.randrange(len(files))]
+        text = target.read_text("utf-8")
+        if step % 4 == 3:
+            copy = re.sub(r'^id: "(.*)"$', rf'id: "\1-{step}"', text, count=1, flags=re.M)
+            target.with_name(f"copy-{step}.md").write_text(copy + " diffusion\n", "utf-8")
+        else:
+            target.write_text(text.rstrip() + f" {rng.choice(_WORDS)} revised.\n", "utf-8")
+        cache = BuildCache.open(site)
+        try:
+            cached = {p.paper.id: p.related for p in load_catalog(config, cache).papers}
+        finally:
+            cache.close()
+        clean = {p.paper.id: p.related for p in load_catalog(config).papers}
+        assert cached == clean
+        assert any(clean.values())
