@@ -6,6 +6,8 @@ rendering. Each page renders from its context, its template and the config alone
 
 from __future__ import annotations
 
+import posixpath
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from markupsafe import Markup, escape
 
 from . import citation, urls
 from .config import SiteConfig, TopicRule
@@ -324,10 +327,100 @@ def _environment(config: SiteConfig) -> jinja2.Environment:
 @jinja2.pass_context
 def _url(context: jinja2.runtime.Context, path: str) -> str:
     """A link from the page being rendered to the output path `path`."""
-    page: Page = context["page"]
-    if page.root_absolute:
-        return str(context["base_path"]) + path.removesuffix(urls.INDEX)
-    return urls.relative(page.path, path)
+    return _links_from(context["page"], str(context["base_path"])).link(path)
+
+
+class _LinksFrom:
+    """The links from one page: `urls.relative(page.path, target)`, or from the base URL's path
+    for a `root_absolute` page, with the page's side worked out once.
+
+    Most links lead out of the page's top folder (a topic page to `papers/`, a paper page to
+    `topics/`); from a plain folder to a plain path that is one `../` per folder, then the path.
+    Every other link is left to `urls.relative`."""
+
+    def __init__(self, page: Page, base_path: str) -> None:
+        self.page = page
+        self.base_path = base_path
+        folder = posixpath.dirname(page.path)
+        self.top = folder.partition("/")[0]
+        self.up = "../" * (folder.count("/") + 1) if folder else ""
+        self.plain = not folder or _simple(folder)
+
+    def link(self, target: str) -> str:
+        if self.page.root_absolute:
+            return self.base_path + target.removesuffix(urls.INDEX)
+        if self.plain and target.partition("/")[0] != self.top and _simple(target):
+            return self.up + target
+        return urls.relative(self.page.path, target)
+
+
+def _simple(path: str) -> bool:
+    """A relative path with no empty, `.` or `..` part (a few more are turned down)."""
+    return not (
+        path.startswith(("/", "."))
+        or path.endswith("/")
+        or "//" in path
+        or "/." in path
+        or not path
+    )
+
+
+_PAGE_LINKS = threading.local()
+"""The links of the page being rendered (per thread): its `url()` calls and entries share them."""
+
+
+def _links_from(page: Page, base_path: str) -> _LinksFrom:
+    found: _LinksFrom | None = getattr(_PAGE_LINKS, "links", None)
+    if found is None or found.page is not page or found.base_path != base_path:
+        found = _PAGE_LINKS.links = _LinksFrom(page, base_path)
+    return found
+
+
+_CARD = "partials/paper_item.html"
+_LINK_MARK = "\x00"
+"""Stands for each link while a card renders; the page it goes on fills the links in."""
+
+
+class _Cards:
+    """Each paper's entry in a list (`partials/paper_item.html`), rendered once per build.
+
+    A paper appears on many lists (home, topics, archives, authors, trending windows); the
+    entry is the same on each but for its links, which are relative to the page. So the entry
+    is rendered once with a mark for each link, and each page fills in its own links. The
+    entry may read `item`, the site-wide values and `url()`; not the page it is on.
+    """
+
+    def __init__(self, env: jinja2.Environment, shared: dict[str, Any]) -> None:
+        self.env = env
+        self.shared = shared
+        self.parts: dict[str, tuple[list[str], list[str]] | None] = {}
+
+    @jinja2.pass_context
+    def card(self, context: jinja2.runtime.Context, item: EnrichedPaper) -> Markup:
+        """`item`'s entry, with links from the page being rendered."""
+        key = item.paper.id
+        if key not in self.parts:
+            self.parts[key] = self._render(item)
+        found = self.parts[key]
+        if found is None:  # the paper's own text holds the mark: render it in place
+            return Markup(self.env.get_template(_CARD).render(context.get_all(), item=item))
+        texts, targets = found
+        links = _links_from(context["page"], str(context["base_path"]))
+        out = [texts[0]]
+        for target, text in zip(targets, texts[1:], strict=True):
+            out += [escape(links.link(target)), text]
+        return Markup("".join(out))
+
+    def _render(self, item: EnrichedPaper) -> tuple[list[str], list[str]] | None:
+        targets: list[str] = []
+
+        def mark(path: str) -> Markup:
+            targets.append(path)
+            return Markup(_LINK_MARK)
+
+        html = self.env.get_template(_CARD).render(self.shared, item=item, url=mark)
+        texts = html.split(_LINK_MARK)
+        return (texts, targets) if len(texts) == len(targets) + 1 else None
 
 
 def _human_date(day: date) -> str:
@@ -366,6 +459,7 @@ class Renderer:
             "has_authors": bool(catalog.authors),
             "author_slugs": {author.name: author.slug for author in catalog.authors},
         }
+        self.env.globals["card"] = _Cards(self.env, self.shared).card
 
     def render(self, page: Page) -> bytes:
         try:
