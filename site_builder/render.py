@@ -332,26 +332,45 @@ def _url(context: jinja2.runtime.Context, path: str) -> str:
 
 class _LinksFrom:
     """The links from one page: `urls.relative(page.path, target)`, or from the base URL's path
-    for a `root_absolute` page, with the page's side worked out once.
+    for a `root_absolute` page, with the page's side worked out once and each link once.
 
-    Most links lead out of the page's top folder (a topic page to `papers/`, a paper page to
-    `topics/`); from a plain folder to a plain path that is one `../` per folder, then the path.
-    Every other link is left to `urls.relative`."""
+    For a plain folder and a plain target (no empty, `.` or `..` part) this is `urls.relative`'s
+    own walk over the common folders; anything else is left to `urls.relative`."""
 
     def __init__(self, page: Page, base_path: str) -> None:
         self.page = page
         self.base_path = base_path
         folder = posixpath.dirname(page.path)
-        self.top = folder.partition("/")[0]
-        self.up = "../" * (folder.count("/") + 1) if folder else ""
+        self.here = folder.split("/") if folder else []
         self.plain = not folder or _simple(folder)
+        self.known: dict[str, str] = {}
+        self.known_html: dict[str, Markup] = {}
 
     def link(self, target: str) -> str:
+        found = self.known.get(target)
+        if found is None:
+            found = self.known[target] = self._link(target)
+        return found
+
+    def link_html(self, target: str) -> Markup:
+        """`link(target)`, escaped for an attribute."""
+        found = self.known_html.get(target)
+        if found is None:
+            found = self.known_html[target] = escape(self.link(target))
+        return found
+
+    def _link(self, target: str) -> str:
         if self.page.root_absolute:
             return self.base_path + target.removesuffix(urls.INDEX)
-        if self.plain and target.partition("/")[0] != self.top and _simple(target):
-            return self.up + target
-        return urls.relative(self.page.path, target)
+        if not (self.plain and _simple(target)):
+            return urls.relative(self.page.path, target)
+        there = target.split("/")
+        common = 0
+        for mine, theirs in zip(self.here, there, strict=False):
+            if mine != theirs:
+                break
+            common += 1
+        return "/".join([".."] * (len(self.here) - common) + there[common:]) or "."
 
 
 def _simple(path: str) -> bool:
@@ -408,7 +427,7 @@ class _Cards:
         links = _links_from(context["page"], str(context["base_path"]))
         out = [texts[0]]
         for target, text in zip(targets, texts[1:], strict=True):
-            out += [escape(links.link(target)), text]
+            out += [links.link_html(target), text]
         return Markup("".join(out))
 
     def _render(self, item: EnrichedPaper) -> tuple[list[str], list[str]] | None:
