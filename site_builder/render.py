@@ -28,6 +28,7 @@ from .feedlist import FORMATS, site_feeds
 from .markdown import plain_text
 from .models import Catalog, EnrichedPaper, OutputFile, Period, Topic
 from .theme import template_dirs
+from .workers import fork_map
 
 __all__ = [
     "Alternate",
@@ -430,6 +431,24 @@ class _Cards:
             out += [links.link_html(target), text]
         return Markup("".join(out))
 
+    def prepare(self, items: Sequence[EnrichedPaper], *, workers: int) -> None:
+        """Render the entries of `items` not rendered yet, on `workers` processes, before
+        pages are split between processes (each would otherwise render most entries itself)."""
+        missing = list({i.paper.id: i for i in items if i.paper.id not in self.parts}.values())
+        for item, parts in zip(
+            missing,
+            fork_map(self._try_render, missing, workers=workers),
+            strict=True,
+        ):
+            if not isinstance(parts, str):  # a template error: the page showing it reports it
+                self.parts[item.paper.id] = parts
+
+    def _try_render(self, item: EnrichedPaper) -> tuple[list[str], list[str]] | str | None:
+        try:
+            return self._render(item)
+        except jinja2.TemplateError:
+            return "error"
+
     def _render(self, item: EnrichedPaper) -> tuple[list[str], list[str]] | None:
         targets: list[str] = []
 
@@ -478,7 +497,15 @@ class Renderer:
             "has_authors": bool(catalog.authors),
             "author_slugs": {author.name: author.slug for author in catalog.authors},
         }
-        self.env.globals["card"] = _Cards(self.env, self.shared).card
+        self.cards = _Cards(self.env, self.shared)
+        self.env.globals["card"] = self.cards.card
+
+    def prepare(self, pages: Sequence[Page], *, workers: int) -> None:
+        """Work shared by `pages`, done up front on `workers` processes: the paper entries
+        their lists show."""
+        self.cards.prepare(
+            [item for page in pages for item in page.context.get("papers", ())], workers=workers
+        )
 
     def render(self, page: Page) -> bytes:
         try:
