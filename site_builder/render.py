@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
@@ -461,6 +461,7 @@ class _Cards:
         return (texts, targets) if len(texts) == len(targets) + 1 else None
 
 
+@lru_cache(maxsize=4096)  # a site has few distinct days; every list entry shows one
 def _human_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
