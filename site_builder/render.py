@@ -407,7 +407,8 @@ class _Cards:
     A paper appears on many lists (home, topics, archives, authors, trending windows); the
     entry is the same on each but for its links, which are relative to the page. So the entry
     is rendered once with a mark for each link, and each page fills in its own links. The
-    entry may read `item`, the site-wide values and `url()`; not the page it is on.
+    entry may read `item` and the site-wide values and print `url()` links as they are; it may
+    not read the page it is on.
     """
 
     def __init__(self, env: jinja2.Environment, shared: dict[str, Any]) -> None:
