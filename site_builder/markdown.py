@@ -18,11 +18,13 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from latex2mathml.converter import convert as tex_to_mathml
+from linkify_it import LinkifyIt  # type: ignore[import-untyped]
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml, isWhiteSpace
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -40,8 +42,11 @@ _TAGS = {
 _TIE = re.compile(r"(?<=[A-Za-z.,;:])~(?=[A-Za-z])")
 
 
+@lru_cache(maxsize=4096)
 def render_math(tex: str, *, display: bool) -> str:
     """TeX → MathML; what cannot be converted safely is shown as escaped TeX in `<code>`.
+
+    Cached: a build meets the same few formulas (`$\\alpha$`, `$O(n)$`) in many abstracts.
 
     latex2mathml neither escapes `\\text{..}` nor refuses `\\href` or `\\style`, so its output
     is parsed back, checked to hold only allowed MathML elements and attributes, and written out
@@ -165,9 +170,46 @@ def _text(content: str) -> Token:
     return token
 
 
+_DOT_HINT = re.compile(r"\.(?:\d{1,3}\.|xn--|[^\W\d_]{2})", re.I)
+_NAME_HINT = re.compile("[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss\u017f][Tt]|[Ww]{3}\\.")
+"""`localhost` or `www.` in any case, spelt out as `re.I` matches them (U+017F, the long s, is
+an `s`): with the flag, Python would try the pattern at every character."""
+
+
+def _may_hold_link(text: str) -> bool:
+    """True wherever linkify-it could find a link: a scheme's `:` or `//`, an `@`, `localhost`,
+    `www.`, or a dot before what could be a top-level domain (two letters at least, or `xn--`)
+    or an IP's digits. linkify-it's own first test is a far slower regular expression: this one
+    rules most text out."""
+    return (
+        ":" in text
+        or "@" in text
+        or "//" in text
+        or _DOT_HINT.search(text) is not None
+        or _NAME_HINT.search(text) is not None
+    )
+
+
+class _QuickLinkify(LinkifyIt):  # type: ignore[misc]
+    """linkify-it that skips its expensive searches in text with nothing like a link."""
+
+    def pretest(self, text: str) -> bool:
+        return _may_hold_link(text) and bool(super().pretest(text))
+
+    def test(self, text: str) -> bool:
+        return _may_hold_link(text) and bool(super().test(text))
+
+
 @cache
 def _renderer() -> MarkdownIt:
+    return _new_renderer()
+
+
+def _new_renderer(*, quick_linkify: bool = True) -> MarkdownIt:
+    """The configured markdown-it; `quick_linkify=False` (for tests) keeps linkify-it as is."""
     md = MarkdownIt("js-default", {"linkify": True, "typographer": False}).enable("linkify")
+    if quick_linkify:
+        md.linkify = _QuickLinkify()
     # Links only to absolute http(s) addresses; no images (a remote image is a tracking pixel).
     md.validateLink = is_web_url  # type: ignore[method-assign]
     md.disable("image")
@@ -183,11 +225,22 @@ def _renderer() -> MarkdownIt:
 
 def render_markdown(text: str) -> str:
     """Markdown → safe HTML."""
+    quick = _render_prose(text)
+    if quick is not None:
+        return quick[0]
     return _renderer().render(text) if text else ""
 
 
 def render_markdown_and_text(text: str) -> tuple[str, str]:
     """`(render_markdown(text), plain_text(text))`, parsing the Markdown once."""
+    quick = _render_prose(text)
+    if quick is not None:
+        return quick
+    return _render_parsed(text)
+
+
+def _render_parsed(text: str) -> tuple[str, str]:
+    """`render_markdown_and_text` by markdown-it alone, without the fast path."""
     md = _renderer()
     tokens = md.parse(text)
     html = md.renderer.render(tokens, md.options, {}) if text else ""
@@ -225,3 +278,140 @@ def _inline_text(children: list[Token]) -> str:
         elif child.type in {"softbreak", "hardbreak"}:
             parts.append(" ")
     return "".join(parts)
+
+
+# The fast path. Most abstracts are paragraphs of prose with a few `$...$` formulas and perhaps a
+# bare http(s) address: nothing markdown-it needs to parse. `_render_prose` renders exactly those
+# directly and declines (returns None) everything else, which goes through markdown-it. The output
+# is byte-identical to markdown-it's: tests/test_markdown_fast.py checks that over generated text.
+
+_BLOCK_MARKERS = frozenset("#>+*=_`~<|-")
+"""A line starting with one of these may begin a heading, quote, list, rule, fence or table."""
+_ORDERED_ITEM = re.compile(r"\d+[.)]")
+_MARKUP = re.compile(r"[\\`*_\[\]<~|\r\x00]")
+_ENTITY = re.compile(r"&[#\w]")
+"""Outside formulas and addresses these make prose more than prose: escapes, code, emphasis,
+links, autolinks, strikethrough, tables and HTML entities (and `''`, see `_is_prose`)."""
+_BARE_URL = re.compile(
+    r"https?://[a-z][a-z0-9-]*(?:\.[a-z][a-z0-9-]*)+"
+    r"(?:/(?:[A-Za-z0-9_/-]|\.(?=[A-Za-z0-9_/-]))*)?(?=[.,]?(?:\s|\Z))"
+)
+"""A plain address linkify-it turns into a link as it stands: lower-case host, a path of letters,
+digits, `_`, `-`, `/` and inner dots, ended by a space, the end, or `.`/`,` and one of those;
+after a space or at the start (checked apart: a look-behind would slow the search down)."""
+
+
+def _render_prose(text: str) -> tuple[str, str] | None:
+    """`(html, plain text)` of plain paragraphs with inline math and bare links, else None."""
+    if "$$" in text or "\r" in text or "\x00" in text:
+        return None
+    paragraphs: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if not line:
+            if paragraphs[-1]:
+                paragraphs.append([])
+            continue
+        first = line[0]
+        if first.isspace() or line[-1].isspace() or first in _BLOCK_MARKERS:
+            return None
+        if first.isdigit() and _ORDERED_ITEM.match(line):
+            return None
+        paragraphs[-1].append(line)
+    parts: list[str] = []
+    for lines in paragraphs:
+        if lines:
+            inline = _render_inline("\n".join(lines))
+            if inline is None:
+                return None
+            parts.append(f"<p>{inline}</p>\n")
+    return "".join(parts), " ".join(text.split())
+
+
+def _render_inline(source: str) -> str | None:
+    """One paragraph's inline content as HTML, or None if it holds more than prose, formulas
+    and bare links."""
+    pieces: list[tuple[int, int, str]] = [
+        (start, end, render_math(source[start + 1 : end].strip(), display=False))
+        for start, end in _math_spans(source)
+    ]
+    for match in _BARE_URL.finditer(source) if "://" in source else ():
+        if match.start() > 0 and not source[match.start() - 1].isspace():
+            return None
+        if any(start < match.start() < end for start, end, _ in pieces):
+            continue  # inside a formula
+        url = match.group()
+        if not is_web_url(url):
+            return None
+        link = escapeHtml(url)
+        pieces.append((match.start(), match.end() - 1, f'<a href="{link}">{link}</a>'))
+    pieces.sort()
+    out: list[str] = []
+    position = 0
+    for start, end, markup in [*pieces, (len(source), len(source), "")]:
+        prose = source[position:start]
+        if not _is_prose(prose):
+            return None
+        out += [escapeHtml(prose), markup]
+        position = end + 1
+    return "".join(out)
+
+
+def _is_prose(text: str) -> bool:
+    """Text markdown-it would pass through as it is (escaped), linking nothing: no markup, no
+    entity, none of the LaTeX quotes `_latex_text` rewrites, nothing like a link."""
+    return not (
+        _MARKUP.search(text)
+        or "''" in text
+        or ("&" in text and _ENTITY.search(text))
+        or _may_hold_link(text)
+    )
+
+
+def _math_spans(source: str) -> list[tuple[int, int]]:
+    """(opening, closing) positions of the `$...$` formulas in one paragraph, found as
+    dollarmath finds them with `allow_space=False, allow_digits=False` (no `$$` reaches here)."""
+    spans = []
+    position = 0
+    while (start := source.find("$", position)) >= 0:
+        end = _closing_dollar(source, start)
+        if end is None:
+            position = start + 1
+        else:
+            spans.append((start, end))
+            position = end + 1
+    return spans
+
+
+def _closing_dollar(source: str, start: int) -> int | None:
+    # dollarmath's checks, in its order; like it, `source[start - 1]` at 0 reads the last char.
+    if start + 1 >= len(source) or isWhiteSpace(ord(source[start + 1])):
+        return None
+    if source[start - 1].isdigit() or _escaped(source, start):
+        return None
+    position = start + 1
+    while True:
+        end = source.find("$", position)
+        if end < 0:
+            return None
+        if not _escaped(source, end):
+            break
+        position = end + 1
+    if isWhiteSpace(ord(source[end - 1])):
+        return None
+    if end + 1 < len(source) and source[end + 1].isdigit():
+        return None
+    return end
+
+
+def _escaped(source: str, index: int) -> bool:
+    """Whether an odd number of backslashes comes just before `index` (as dollarmath counts:
+    from index 0 it wraps round to the end of the text once)."""
+    backslashes = 0
+    back = index
+    while back >= 0:
+        back -= 1
+        if source[back] == "\\":
+            backslashes += 1
+        else:
+            break
+    return backslashes % 2 == 1

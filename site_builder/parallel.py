@@ -48,6 +48,7 @@ def render_into(
         write_file(folder, pages[index].path, data)
         return (index, digest_bytes(data), len(data))
 
+    renderer.prepare([pages[index] for index in indices], workers=workers)
     results: Rendered = {}
     failures: list[_Failure] = []
     for outcome in fork_map(render, indices, workers=workers, chunk=_CHUNK, advance=advance):

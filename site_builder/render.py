@@ -6,15 +6,18 @@ rendering. Each page renders from its context, its template and the config alone
 
 from __future__ import annotations
 
+import posixpath
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
 import jinja2
+from markupsafe import Markup, escape
 
 from . import citation, urls
 from .config import SiteConfig, TopicRule
@@ -25,6 +28,7 @@ from .feedlist import FORMATS, site_feeds
 from .markdown import plain_text
 from .models import Catalog, EnrichedPaper, OutputFile, Period, Topic
 from .theme import template_dirs
+from .workers import fork_map
 
 __all__ = [
     "Alternate",
@@ -324,12 +328,141 @@ def _environment(config: SiteConfig) -> jinja2.Environment:
 @jinja2.pass_context
 def _url(context: jinja2.runtime.Context, path: str) -> str:
     """A link from the page being rendered to the output path `path`."""
-    page: Page = context["page"]
-    if page.root_absolute:
-        return str(context["base_path"]) + path.removesuffix(urls.INDEX)
-    return urls.relative(page.path, path)
+    return _links_from(context["page"], str(context["base_path"])).link(path)
 
 
+class _LinksFrom:
+    """The links from one page: `urls.relative(page.path, target)`, or from the base URL's path
+    for a `root_absolute` page, with the page's side worked out once and each link once.
+
+    For a plain folder and a plain target (no empty, `.` or `..` part) this is `urls.relative`'s
+    own walk over the common folders; anything else is left to `urls.relative`."""
+
+    def __init__(self, page: Page, base_path: str) -> None:
+        self.page = page
+        self.base_path = base_path
+        folder = posixpath.dirname(page.path)
+        self.here = folder.split("/") if folder else []
+        self.plain = not folder or _simple(folder)
+        self.known: dict[str, str] = {}
+        self.known_html: dict[str, Markup] = {}
+
+    def link(self, target: str) -> str:
+        found = self.known.get(target)
+        if found is None:
+            found = self.known[target] = self._link(target)
+        return found
+
+    def link_html(self, target: str) -> Markup:
+        """`link(target)`, escaped for an attribute."""
+        found = self.known_html.get(target)
+        if found is None:
+            found = self.known_html[target] = escape(self.link(target))
+        return found
+
+    def _link(self, target: str) -> str:
+        if self.page.root_absolute:
+            return self.base_path + target.removesuffix(urls.INDEX)
+        if not (self.plain and _simple(target)):
+            return urls.relative(self.page.path, target)
+        there = target.split("/")
+        common = 0
+        for mine, theirs in zip(self.here, there, strict=False):
+            if mine != theirs:
+                break
+            common += 1
+        return "/".join([".."] * (len(self.here) - common) + there[common:]) or "."
+
+
+def _simple(path: str) -> bool:
+    """A relative path with no empty, `.` or `..` part (a few more are turned down)."""
+    return not (
+        path.startswith(("/", "."))
+        or path.endswith("/")
+        or "//" in path
+        or "/." in path
+        or not path
+    )
+
+
+_PAGE_LINKS = threading.local()
+"""The links of the page being rendered (per thread): its `url()` calls and entries share them."""
+
+
+def _links_from(page: Page, base_path: str) -> _LinksFrom:
+    found: _LinksFrom | None = getattr(_PAGE_LINKS, "links", None)
+    if found is None or found.page is not page or found.base_path != base_path:
+        found = _PAGE_LINKS.links = _LinksFrom(page, base_path)
+    return found
+
+
+_CARD = "partials/paper_item.html"
+_LINK_MARK = "\x00"
+"""Stands for each link while a card renders; the page it goes on fills the links in."""
+
+
+class _Cards:
+    """Each paper's entry in a list (`partials/paper_item.html`), rendered once per build.
+
+    A paper appears on many lists (home, topics, archives, authors, trending windows); the
+    entry is the same on each but for its links, which are relative to the page. So the entry
+    is rendered once with a mark for each link, and each page fills in its own links. The
+    entry may read `item` and the site-wide values and print `url()` links as they are; it may
+    not read the page it is on.
+    """
+
+    def __init__(self, env: jinja2.Environment, shared: dict[str, Any]) -> None:
+        self.env = env
+        self.shared = shared
+        self.parts: dict[str, tuple[list[str], list[str]] | None] = {}
+
+    @jinja2.pass_context
+    def card(self, context: jinja2.runtime.Context, item: EnrichedPaper) -> Markup:
+        """`item`'s entry, with links from the page being rendered."""
+        key = item.paper.id
+        if key not in self.parts:
+            self.parts[key] = self._render(item)
+        found = self.parts[key]
+        if found is None:  # the paper's own text holds the mark: render it in place
+            return Markup(self.env.get_template(_CARD).render(context.get_all(), item=item))
+        texts, targets = found
+        links = _links_from(context["page"], str(context["base_path"]))
+        out = [texts[0]]
+        for target, text in zip(targets, texts[1:], strict=True):
+            out += [links.link_html(target), text]
+        return Markup("".join(out))
+
+    def prepare(self, items: Sequence[EnrichedPaper], *, workers: int) -> None:
+        """Render the entries of `items` not rendered yet, on `workers` processes, before
+        pages are split between processes (each would otherwise render most entries itself)."""
+        missing = list({i.paper.id: i for i in items if i.paper.id not in self.parts}.values())
+        for item, parts in zip(
+            missing,
+            fork_map(self._try_render, missing, workers=workers),
+            strict=True,
+        ):
+            if not isinstance(parts, str):  # a template error: the page showing it reports it
+                self.parts[item.paper.id] = parts
+
+    def _try_render(self, item: EnrichedPaper) -> tuple[list[str], list[str]] | str | None:
+        try:
+            return self._render(item)
+        except jinja2.TemplateError:
+            return "error"
+
+    def _render(self, item: EnrichedPaper) -> tuple[list[str], list[str]] | None:
+        targets: list[str] = []
+
+        def mark(path: str) -> Markup:
+            targets.append(path)
+            return Markup(_LINK_MARK)
+
+        html = self.env.get_template(_CARD).render(self.shared, item=item, url=mark)
+        texts = html.split(_LINK_MARK)
+        return (texts, targets) if len(texts) == len(targets) + 1 else None
+
+
+@lru_cache(maxsize=4096)  # a site has few distinct days; every list entry shows one
 def _human_date(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 
@@ -366,6 +499,15 @@ class Renderer:
             "has_authors": bool(catalog.authors),
             "author_slugs": {author.name: author.slug for author in catalog.authors},
         }
+        self.cards = _Cards(self.env, self.shared)
+        self.env.globals["card"] = self.cards.card
+
+    def prepare(self, pages: Sequence[Page], *, workers: int) -> None:
+        """Work shared by `pages`, done up front on `workers` processes: the paper entries
+        their lists show."""
+        self.cards.prepare(
+            [item for page in pages for item in page.context.get("papers", ())], workers=workers
+        )
 
     def render(self, page: Page) -> bytes:
         try:

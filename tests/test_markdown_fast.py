@@ -1,0 +1,166 @@
+"""The fast Markdown paths give exactly what markdown-it gives.
+
+`render_markdown_and_text` renders plain prose (with `$...$` formulas and bare links) without
+markdown-it, and skips linkify-it's slow searches in text with nothing like a link. Both must be
+invisible: over generated text, full of the characters that make Markdown, math and links
+tricky, the result is byte-identical to that of markdown-it configured as before, untouched.
+"""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from linkify_it import LinkifyIt  # type: ignore[import-untyped]
+
+from site_builder.markdown import (
+    _may_hold_link,
+    _new_renderer,
+    _render_prose,
+    _tokens_text,
+    render_markdown,
+    render_markdown_and_text,
+)
+
+_REFERENCE = _new_renderer(quick_linkify=False)
+
+
+def reference(text: str) -> tuple[str, str]:
+    """HTML and plain text from markdown-it alone, with linkify-it as shipped."""
+    tokens = _REFERENCE.parse(text)
+    html = _REFERENCE.renderer.render(tokens, _REFERENCE.options, {}) if text else ""
+    return html, _tokens_text(tokens)
+
+
+WORDS = ["model", "Attention", "data", "the", "é", "λ-calculus", "naïve", "x", "a", "I"]
+NUMBERS = ["3", "0.5", "2024", "1.2.3", "10%", "$5", "5$", "1.", "2)", "(a)"]
+FORMULAS = [
+    "$a$",
+    r"$\alpha$",
+    r"$O(n \log n)$",
+    r"$\lambda_{\max}$",
+    r"$\mathcal{L}_{\text{KL}}$",
+    r"$k \times d$",
+    r"$\sqrt{T}$",
+    "$ a$",
+    "$a $",
+    r"$a\$",
+    r"$\$a$",
+    r"$\text{<b>&}$",
+    r"$\begin{x}$",
+    "$a\nb$",
+    "$$x$$",
+    "$",
+    "$$",
+]
+URLS = [
+    "https://github.com/lab5/repo123",
+    "http://example.org/a_b-c/d.e/",
+    "https://x.io",
+    "https://arxiv.org/abs/2401.00001v2",
+    "https://a-b.example.com/x//y",
+    "https://github.com/lab5/repo123.",
+    "https://github.com/lab5/repo123,",
+    "https://Upper.com/x",
+    "https://x.com/a~b",
+    "https://x.com/(a)",
+    "https://x.com/a*",
+    "https://x.com/?q=1#f",
+    "https:/x.com",
+    "http://localhost:8000/",
+]
+PUNCTUATION = [*".,;:!?()\"'-—&<>#*_`~[]|\\@/{}^%=+", "''", "``", "e.g.", "i.e.", "et al."]
+TRICKY = [
+    "www.example.com",
+    "example.com",
+    "a@b.org",
+    "see.Also",
+    "xn--p1ai",
+    "localhost",
+    "LocalHo\u017ft",
+    "WwW.",
+    "&amp;",
+    "&#42;",
+    "&x",
+    "\\textit{word}",
+    "\\url{",
+    "}",
+    "~",
+    "a~b",
+    "<http://x.org>",
+    "[link](http://x.org)",
+    "**bold**",
+    "`code`",
+]
+SEPARATORS = [" ", " ", " ", "", "\n", "\n\n", "  \n", "\t", "\u00a0", "\u2003", "\r\n", "\n   "]
+LINE_STARTS = ["# ", "> ", "- ", "* ", "+ ", "1. ", "3) ", "    ", "---", "===", "| a | b |", "$$"]
+
+anything = st.sampled_from(
+    WORDS + NUMBERS + FORMULAS + URLS + PUNCTUATION + TRICKY + LINE_STARTS + SEPARATORS
+)
+
+
+@st.composite
+def texts(draw: st.DrawFn, pieces: st.SearchStrategy[str]) -> str:
+    parts = draw(st.lists(pieces, max_size=40))
+    joined = ""
+    for part in parts:
+        joined += part + draw(st.sampled_from(SEPARATORS))
+    return joined
+
+
+@st.composite
+def prose(draw: st.DrawFn) -> str:
+    """What the fast path is for: sentences of words, formulas and bare links, in paragraphs."""
+    paragraphs = []
+    for _ in range(draw(st.integers(1, 3))):
+        words = draw(
+            st.lists(
+                st.sampled_from(WORDS + FORMULAS[:7] + URLS[:5] + ["3", "e.g.", "(a)"]),
+                min_size=1,
+                max_size=30,
+            )
+        )
+        line_breaks = draw(st.lists(st.booleans(), min_size=len(words), max_size=len(words)))
+        sentence = words[0].capitalize() if words[0] in WORDS else words[0]
+        for word, newline in zip(words[1:], line_breaks, strict=False):
+            sentence += ("\n" if newline else " ") + word
+        paragraphs.append(sentence + ".")
+    return "\n\n".join(paragraphs)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(texts(anything))
+def test_any_text_renders_as_markdown_it_renders_it(text: str) -> None:
+    assert render_markdown_and_text(text) == reference(text)
+    assert render_markdown(text) == reference(text)[0]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
+def test_arbitrary_characters_render_as_markdown_it_renders_them(text: str) -> None:
+    assert render_markdown_and_text(text) == reference(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(prose())
+def test_prose_takes_the_fast_path_and_renders_the_same(text: str) -> None:
+    quick = _render_prose(text)
+    if all(line and not line[0].isdigit() for line in text.split("\n") if line):
+        assert quick is not None, "plain prose fell back to markdown-it"
+    assert render_markdown_and_text(text) == reference(text)
+
+
+_LINKIFY = LinkifyIt()
+link_like = st.text(
+    alphabet=st.sampled_from([*"abcomrgwxn.-:/@1 \u0444\u0440\u00e9_>\uff5c\u3000"]),
+    max_size=30,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(link_like, st.text(max_size=30), texts(anything)))
+def test_text_without_a_link_hint_has_no_link(text: str) -> None:
+    """linkify-it finds nothing where the quick pre-check finds no hint of a link."""
+    if not _may_hold_link(text):
+        assert not _LINKIFY.pretest(text)
+        assert not _LINKIFY.test(text)
