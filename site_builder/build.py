@@ -207,10 +207,11 @@ class _Job:
     def run(self, cache: BuildCache, *, clean: bool) -> BuildReport:
         self.records, self.reasons, self.changed = {}, [], []
         config = self.config
-        catalog = load_catalog(config, cache, workers=self.workers)
+        fingerprinter = Fingerprinter()
+        catalog = load_catalog(config, cache, workers=self.workers, fingerprinter=fingerprinter)
         pages = plan_pages(catalog)
         renderer = Renderer(catalog)
-        sources = page_sources(pages, renderer)
+        sources = page_sources(pages, renderer, fingerprinter)
         where = str(self.output_dir)
         previous = cache.outputs() if cache.blob("output_dir", where) is not None else {}
         full = clean or not previous or not self.output_dir.is_dir()

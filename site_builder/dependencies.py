@@ -113,9 +113,12 @@ def template_deps(env: jinja2.Environment, name: str) -> TemplateDeps:
     return _Templates(env).deps(name)
 
 
-def page_sources(pages: Sequence[Page], renderer: Renderer) -> list[PageSource]:
-    """The digest of every page, in order."""
-    fingerprinter = Fingerprinter()
+def page_sources(
+    pages: Sequence[Page], renderer: Renderer, fingerprinter: Fingerprinter | None = None
+) -> list[PageSource]:
+    """The digest of every page, in order; `fingerprinter` is the build's, which may already
+    know the digests of the papers (`pipeline.load_catalog`)."""
+    fingerprinter = fingerprinter or Fingerprinter()
     config = fingerprinter.digest(renderer.config)
     templates = _Templates(renderer.env)
     deps: dict[str, TemplateDeps] = {}
@@ -149,7 +152,7 @@ def page_sources(pages: Sequence[Page], renderer: Renderer) -> list[PageSource]:
                 page.title,
                 page.description,
                 page.root_absolute,
-                page.context,
+                page.context if page.made_from is None else page.made_from,
             )
         )
         sources.append(PageSource(found.fingerprint, shared, context))

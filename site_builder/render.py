@@ -6,7 +6,7 @@ rendering. Each page renders from its context, its template and the config alone
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -44,13 +44,16 @@ class Page:
     """Output path, e.g. `papers/<slug>/index.html`."""
     template: str
     title: str
-    context: dict[str, Any] = field(default_factory=dict)
+    context: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     root_absolute: bool = False
     """Links start at the base URL's path instead of being relative: for 404.html, which a
     server returns at whatever depth the missing address had."""
     listed: bool = True
     """Whether the sitemap lists it (not the 404 page, not redirects)."""
+    made_from: Any = None
+    """For a context that computes some of its values on demand: the values it computes them
+    from (with the config), which the page digest covers instead of the context."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,14 +218,20 @@ def _paper_pages(catalog: Catalog) -> list[Page]:
     day_order = {period.key: period.paper_ids for period in catalog.periods.get("day", ())}
     topic_names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
     slugs = {author.name: author.slug for author in catalog.authors}
+    by_id = catalog.by_id
+    base_url = catalog.config.base_url
     pages = []
     for item in catalog.papers:
         paper = item.paper
         siblings = day_order.get(paper.day.isoformat(), (paper.id,))
         index = siblings.index(paper.id)
-        neighbours = {
-            "previous": catalog.paper(siblings[index - 1]) if index > 0 else None,
-            "next": catalog.paper(siblings[index + 1]) if index + 1 < len(siblings) else None,
+        values = {
+            "item": item,
+            "related": [by_id[paper_id] for paper_id in item.related],
+            # Only this paper's authors: a page depends on nothing it does not show.
+            "author_slugs": {name: slugs[name] for name in paper.authors if name in slugs},
+            "previous": by_id[siblings[index - 1]] if index > 0 else None,
+            "next": by_id[siblings[index + 1]] if index + 1 < len(siblings) else None,
         }
         pages.append(
             Page(
@@ -230,24 +239,59 @@ def _paper_pages(catalog: Catalog) -> list[Page]:
                 template="paper.html",
                 title=paper.title,
                 description=item.summary,
-                context={
-                    "item": item,
-                    "related": [catalog.paper(paper_id) for paper_id in item.related],
-                    "bibtex": citation.bibtex(paper),
-                    "scholar_tags": citation.scholar_tags(paper),
-                    "json_ld": citation.json_ld(
-                        paper,
-                        url=urls.absolute(catalog.config.base_url, urls.paper(paper.id)),
-                        abstract=item.abstract_text or plain_text(paper.abstract),
-                        keywords=[topic_names[slug] for slug in item.topics],
-                    ),
-                    # Only this paper's authors: a page depends on nothing it does not show.
-                    "author_slugs": {name: slugs[name] for name in paper.authors if name in slugs},
-                    **neighbours,
-                },
+                context=_PaperContext(values, partial(_citations, item, base_url, topic_names)),
+                made_from=values,
             )
         )
     return pages
+
+
+def _citations(
+    item: EnrichedPaper, base_url: str, topic_names: Mapping[str, str]
+) -> dict[str, Any]:
+    """A paper page's BibTeX, Scholar tags and JSON-LD: made from the paper and the config."""
+    paper = item.paper
+    return {
+        "bibtex": citation.bibtex(paper),
+        "scholar_tags": citation.scholar_tags(paper),
+        "json_ld": citation.json_ld(
+            paper,
+            url=urls.absolute(base_url, urls.paper(paper.id)),
+            abstract=item.abstract_text or plain_text(paper.abstract),
+            keywords=[topic_names[slug] for slug in item.topics],
+        ),
+    }
+
+
+_CITATION_KEYS = ("bibtex", "scholar_tags", "json_ld")
+
+
+class _PaperContext(Mapping[str, Any]):
+    """A paper page's template variables, the citation texts made on first use.
+
+    A build plans every paper page but renders only those whose digest changed, so the
+    citation texts (a sizeable part of planning) are made in the process that renders the page
+    and only then; the digest covers the values they are made from (`Page.made_from`)."""
+
+    __slots__ = ("_derive", "_values")
+
+    def __init__(self, values: dict[str, Any], derive: Callable[[], dict[str, Any]]) -> None:
+        self._values = values
+        self._derive: Callable[[], dict[str, Any]] | None = derive
+
+    def __getitem__(self, key: str) -> Any:
+        if self._derive is not None and key in _CITATION_KEYS:
+            self._values = {**self._values, **self._derive()}
+            self._derive = None
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._values
+        if self._derive is not None:
+            yield from _CITATION_KEYS
+
+    def __len__(self) -> int:
+        return len(self._values) + (len(_CITATION_KEYS) if self._derive is not None else 0)
 
 
 _PERIOD_PATHS: dict[str, Callable[[str, int], str]] = {

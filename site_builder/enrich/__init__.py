@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -44,7 +44,7 @@ def _render_texts(sources: tuple[str, str]) -> list[str]:
 
 
 def _valid_row(row: Any) -> bool:
-    return isinstance(row, list) and len(row) == 3 and all(isinstance(x, str) for x in row)
+    return isinstance(row, tuple | list) and len(row) == 3 and all(type(x) is str for x in row)
 
 
 def rendered_texts(
@@ -52,22 +52,33 @@ def rendered_texts(
 ) -> dict[str, RenderedText]:
     """Each paper's abstract and notes rendered, by paper id; unchanged ones from the cache,
     the others by `workers` processes."""
+    return _rendered_texts(papers, cache, workers=workers)[0]
+
+
+def _rendered_texts(
+    papers: Sequence[Paper], cache: BuildCache | None, *, workers: int
+) -> tuple[dict[str, RenderedText], dict[str, str]]:
+    """`rendered_texts` and the key of each paper's text (a digest of its Markdown)."""
     keys = {paper.id: digest_text(_TEXTS_VERSION, paper.abstract, paper.notes) for paper in papers}
-    known = cache.texts(keys.values()) if cache is not None else {}
+    known = cache.texts() if cache is not None else {}
     missing = {
         keys[p.id]: (p.abstract, p.notes) for p in papers if not _valid_row(known.get(keys[p.id]))
     }
-    fresh = dict(
-        zip(missing, fork_map(_render_texts, list(missing.values()), workers=workers), strict=True)
-    )
+    fresh = {
+        key: (plain, abstract_html, notes_html)
+        for key, (plain, abstract_html, notes_html) in zip(
+            missing, fork_map(_render_texts, list(missing.values()), workers=workers), strict=True
+        )
+    }
     result = {}
     for paper in papers:
         key = keys[paper.id]
         row = fresh[key] if key in fresh else known[key]
         result[paper.id] = RenderedText(*row)
     if cache is not None:
-        cache.store_texts(fresh, keep=keys.values())
-    return result
+        wanted = set(keys.values())
+        cache.update_texts(fresh, removed=[key for key in known if key not in wanted])
+    return result, keys
 
 
 def _related(
@@ -113,6 +124,40 @@ def _topics(
     return result
 
 
+# What `_vouch` builds an enriched paper's digest from: every field, each from its inputs.
+_VOUCHED_FIELDS = frozenset(
+    (
+        "paper",
+        "topics",
+        "score",
+        "summary",
+        "abstract_html",
+        "notes_html",
+        "abstract_text",
+        "related",
+    )
+)
+assert {f.name for f in fields(EnrichedPaper)} == _VOUCHED_FIELDS, "update _vouch"
+
+
+def _vouch(fingerprinter: Fingerprinter, item: EnrichedPaper, text_key: str) -> None:
+    """Tell `fingerprinter` the digest of `item`, made from its paper's digest and the key of
+    its rendered Markdown (from which its summary, HTML and plain text all follow)."""
+    fingerprinter.vouch(
+        item,
+        digest_text(
+            "EnrichedPaper",
+            fingerprinter.digest(item.paper),
+            text_key,
+            str(len(item.topics)),
+            *item.topics,
+            repr(item.score),
+            str(len(item.related)),
+            *item.related,
+        ),
+    )
+
+
 def summarize(text: str, limit: int = SUMMARY_LENGTH) -> str:
     """The first `limit` characters of `text`, cut at a word, with an ellipsis when cut."""
     if len(text) <= limit:
@@ -127,6 +172,7 @@ def enrich(
     cache: BuildCache | None = None,
     *,
     workers: int = 1,
+    fingerprinter: Fingerprinter | None = None,
 ) -> Catalog:
     """Visible papers → topics, scores, rendered Markdown and the trending order.
 
@@ -138,7 +184,7 @@ def enrich(
     now = config.now or updated
     half_life = config.trending.half_life_days
     visible = sorted(shown, key=lambda p: trending_key(p, now=now, half_life_days=half_life))
-    texts = rendered_texts(visible, cache, workers=workers)
+    texts, text_keys = _rendered_texts(visible, cache, workers=workers)
     related = _related(visible, texts, cache)
     assigned = _topics(visible, matcher, config, cache)
     enriched = tuple(
@@ -154,6 +200,9 @@ def enrich(
         )
         for paper in visible
     )
+    if fingerprinter is not None:
+        for item in enriched:
+            _vouch(fingerprinter, item, text_keys[item.paper.id])
     topics = []
     for rule in config.topics:
         ids = tuple(p.paper.id for p in enriched if rule.slug in p.topics)
