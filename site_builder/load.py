@@ -8,7 +8,7 @@ import os
 import re
 import time
 import typing
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -95,8 +95,7 @@ def _load_cached(
     known = cache.papers()
     changed: dict[str, CachedPaper] = {}
     racy = time.time_ns() - _RACY_NS
-    for found, size, mtime in _paper_stats(papers_dir):
-        path = Path(found)
+    for path, size, mtime in _paper_stats(papers_dir):
         name = str(path)
         stamp = f"{tag}:{size}:{mtime}" if mtime < racy else ""
         row = known.get(name)
@@ -126,24 +125,24 @@ def _load_cached(
     return tuple(papers), digests
 
 
-def _paper_stats(folder: Path) -> list[tuple[str, int, int]]:
+def _paper_stats(folder: Path) -> list[tuple[Path, int, int]]:
     """(path, size, modification time) of every paper file, in `paper_files`' order: a walk
     of the folder that reads each directory once instead of globbing."""
-    found: list[tuple[str, int, int]] = []
+    found: list[tuple[Path, int, int]] = []
 
-    def walk(top: str) -> None:
+    def walk(top: Path) -> None:
         try:
             entries = sorted(os.scandir(top), key=lambda entry: entry.name)
         except (FileNotFoundError, NotADirectoryError):
             return
         for entry in entries:
             if entry.is_dir():
-                walk(entry.path)
+                walk(top / entry.name)
             elif entry.name.endswith(".md"):
                 info = entry.stat()
-                found.append((entry.path, info.st_size, info.st_mtime_ns))
+                found.append((top / entry.name, info.st_size, info.st_mtime_ns))
 
-    walk(str(folder))
+    walk(folder)
     return found
 
 
@@ -185,10 +184,16 @@ def paper_from_row(row: CachedPaper, path: Path) -> Paper:
         values = json.loads(row.data)
         if type(values) is not list or len(values) != len(_ROW_FIELDS):
             raise TypeError("a row of another shape")
-        fields = {
-            name: convert(value)
-            for name, convert, value in zip(_ROW_FIELDS, _CONVERTERS, values, strict=True)
-        }
+        fields: dict[str, Any] = {}
+        for name, allowed, convert, value in zip(
+            _ROW_FIELDS, _ALLOWED, _CONVERTERS, values, strict=True
+        ):
+            if type(value) in allowed:
+                fields[name] = value
+            elif convert is None:
+                raise TypeError(f"{name} is {value!r}")
+            else:
+                fields[name] = _converted(name, convert, value)
         if type(row.abstract) is not str or type(row.notes) is not str:
             raise TypeError("abstract or notes not text")
         return Paper(**fields, abstract=row.abstract, notes=row.notes, path=path)
@@ -196,8 +201,16 @@ def paper_from_row(row: CachedPaper, path: Path) -> Paper:
         raise CacheCorrupt(f"paper {path}: {exc}") from None
 
 
-# Converters from a row's JSON values back to field values, each accepting exactly what
-# `paper_to_row` writes for its field's type (bool is not an int here).
+def _converted(name: str, convert: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return convert(value)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"{name} is {value!r}: {exc}") from None
+
+
+# How each field's JSON value becomes the field's value: the JSON types it may hold as they are
+# (bool is not an int here), and for the others a converter that accepts exactly what
+# `paper_to_row` writes (None: no other value is valid).
 
 
 def _text(value: Any) -> str:
@@ -206,23 +219,7 @@ def _text(value: Any) -> str:
     return value
 
 
-def _optional(convert: Any) -> Any:
-    return lambda value: None if value is None else convert(value)
-
-
-def _count(value: Any) -> int:
-    if type(value) is not int:
-        raise TypeError(f"{value!r} is not a whole number")
-    return value
-
-
-def _flag(value: Any) -> bool:
-    if type(value) is not bool:
-        raise TypeError(f"{value!r} is not true or false")
-    return value
-
-
-def _day(value: Any) -> date:
+def _day(value: Any) -> date | None:
     return date.fromisoformat(_text(value))
 
 
@@ -244,34 +241,27 @@ def _affiliations(value: Any) -> dict[str, tuple[str, ...]]:
     return {author: _texts(places) for author, places in value.items()}
 
 
-_BY_HINT: dict[Any, Any] = {
-    str: _text,
-    str | None: _optional(_text),
-    int | None: _optional(_count),
-    bool: _flag,
-    date | None: _optional(_day),
-    tuple[str, ...]: _texts,
-    tuple[Link, ...]: _links,
-    Mapping[str, tuple[str, ...]]: _affiliations,
+_NONE = type(None)
+_BY_HINT: dict[Any, tuple[frozenset[type], Callable[[Any], Any] | None]] = {
+    str: (frozenset({str}), None),
+    str | None: (frozenset({str, _NONE}), None),
+    int | None: (frozenset({int, _NONE}), None),
+    bool: (frozenset({bool}), None),
+    date | None: (frozenset({_NONE}), _day),
+    tuple[str, ...]: (frozenset(), _texts),
+    tuple[Link, ...]: (frozenset(), _links),
+    Mapping[str, tuple[str, ...]]: (frozenset(), _affiliations),
 }
 
 
-def _converter(name: str, hint: Any) -> Any:
+def _layout(name: str, hint: Any) -> tuple[frozenset[type], Callable[[Any], Any] | None]:
     if hint not in _BY_HINT:  # a new field of a new type: teach the cache to read it
         raise TypeError(f"Paper.{name}: no cache converter for {hint}")
-    convert = _BY_HINT[hint]
-
-    def checked(value: Any) -> Any:
-        try:
-            return convert(value)
-        except (TypeError, ValueError) as exc:
-            raise type(exc)(f"{name} is {value!r}: {exc}") from None
-
-    return checked
+    return _BY_HINT[hint]
 
 
 _HINTS = typing.get_type_hints(Paper)
-_CONVERTERS = tuple(_converter(name, _HINTS[name]) for name in _ROW_FIELDS)
+_ALLOWED, _CONVERTERS = zip(*(_layout(name, _HINTS[name]) for name in _ROW_FIELDS), strict=True)
 
 
 def _duplicates(papers: Iterable[Paper]) -> list[SiteError]:

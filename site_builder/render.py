@@ -107,8 +107,10 @@ def plan_pages(catalog: Catalog) -> list[Page]:
     config = catalog.config
     size = config.page_size
 
+    by_id = catalog.by_id
+
     def papers_of(ids: Sequence[str]) -> list[EnrichedPaper]:
-        return [catalog.paper(paper_id) for paper_id in ids]
+        return [by_id[paper_id] for paper_id in ids]
 
     pages = _listing(
         catalog.papers,
@@ -119,8 +121,9 @@ def plan_pages(catalog: Catalog) -> list[Page]:
         description=config.description,
         context={},
     )
-    pages += _paper_pages(catalog)
-    pages += _alias_pages(catalog)
+    paths = {item.paper.id: urls.paper(item.paper.id) for item in catalog.papers}
+    pages += _paper_pages(catalog, paths)
+    pages += _alias_pages(catalog, paths)
     pages.append(
         Page(
             path=urls.topics_index(),
@@ -129,11 +132,14 @@ def plan_pages(catalog: Catalog) -> list[Page]:
             description=f"Topics of {config.title}",
         )
     )
+    # The latest order of every topic, read off the latest order of all papers: within a day
+    # both keep the trending order, which topics share with the catalog.
+    latest = {item.paper.id: index for index, item in enumerate(newest_first(catalog.papers))}
     for topic in catalog.topics:
         slug, rule = topic.rule.slug, topic.rule
         description = rule.description or f"Papers on {rule.name}"
         trending = papers_of(topic.paper_ids)
-        newest = newest_first(trending)
+        newest = papers_of(sorted(topic.paper_ids, key=latest.__getitem__))
         for order, items, path_of in (
             ("trending", trending, partial(urls.topic, slug)),
             ("latest", newest, partial(urls.topic_latest, slug)),
@@ -189,13 +195,13 @@ def plan_pages(catalog: Catalog) -> list[Page]:
     return pages
 
 
-def _alias_pages(catalog: Catalog) -> list[Page]:
+def _alias_pages(catalog: Catalog, paths: Mapping[str, str]) -> list[Page]:
     """A redirect at each old address of a paper whose id changed (e.g. a title id replaced
     by its arXiv id), so links and bookmarks to the old page keep working."""
-    taken = {urls.paper(item.paper.id) for item in catalog.papers}
+    taken = set(paths.values())
     pages = []
     for item in catalog.papers:
-        target = urls.paper(item.paper.id)
+        target = paths[item.paper.id]
         for alias in item.paper.aliases:
             path = urls.paper(alias)
             if path in taken:
@@ -213,9 +219,10 @@ def _alias_pages(catalog: Catalog) -> list[Page]:
     return pages
 
 
-def _paper_pages(catalog: Catalog) -> list[Page]:
+def _paper_pages(catalog: Catalog, paths: Mapping[str, str]) -> list[Page]:
     """One page per paper, with its neighbours of the same day in trending order."""
     day_order = {period.key: period.paper_ids for period in catalog.periods.get("day", ())}
+    position = {paper_id: index for ids in day_order.values() for index, paper_id in enumerate(ids)}
     topic_names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
     slugs = {author.name: author.slug for author in catalog.authors}
     by_id = catalog.by_id
@@ -224,7 +231,7 @@ def _paper_pages(catalog: Catalog) -> list[Page]:
     for item in catalog.papers:
         paper = item.paper
         siblings = day_order.get(paper.day.isoformat(), (paper.id,))
-        index = siblings.index(paper.id)
+        index = position.get(paper.id, 0)
         values = {
             "item": item,
             "related": [by_id[paper_id] for paper_id in item.related],
@@ -235,7 +242,7 @@ def _paper_pages(catalog: Catalog) -> list[Page]:
         }
         pages.append(
             Page(
-                path=urls.paper(paper.id),
+                path=paths[paper.id],
                 template="paper.html",
                 title=paper.title,
                 description=item.summary,
@@ -312,7 +319,7 @@ def _archive_pages(catalog: Catalog) -> list[Page]:
                 "next_period": periods[index + 1] if index + 1 < len(periods) else None,
             }
             pages += _listing(
-                [catalog.paper(paper_id) for paper_id in period.paper_ids],
+                [catalog.by_id[paper_id] for paper_id in period.paper_ids],
                 catalog.config.page_size,
                 partial(path_of, period.key),
                 template="period.html",

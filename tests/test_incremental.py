@@ -152,6 +152,7 @@ def test_a_failed_build_leaves_the_output_and_writes_nothing(papers_site: Path) 
     [
         "garbage",
         "UPDATE papers SET data = '{not json'",
+        "UPDATE papers SET data = '[1]'",
         "UPDATE meta SET value = '0/old'",
         "UPDATE outputs SET size = 'x'",
         "DROP TABLE texts",

@@ -120,7 +120,8 @@ def _topics(
             found = list(matcher.matches(paper))
         matched[key] = found
         result[paper.id] = paper.topics or tuple(found) or (matcher.catch_all,)
-    cache.store_blob("topics", rules, matched)
+    if matched != known:
+        cache.store_blob("topics", rules, matched)
     return result
 
 
