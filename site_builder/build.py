@@ -211,7 +211,7 @@ class _Job:
         catalog = load_catalog(config, cache, workers=self.workers, fingerprinter=fingerprinter)
         pages = plan_pages(catalog)
         renderer = Renderer(catalog)
-        sources = page_sources(pages, renderer, fingerprinter)
+        sources = page_sources(pages, renderer, fingerprinter, cache)
         where = str(self.output_dir)
         previous = cache.outputs() if cache.blob("output_dir", where) is not None else {}
         full = clean or not previous or not self.output_dir.is_dir()

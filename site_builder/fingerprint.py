@@ -56,6 +56,11 @@ class Fingerprinter:
         self._memo[id(value)] = digest
         self._kept.append(value)
 
+    def digest_of(self, value: Any) -> str:
+        """The digest of dataclass instance `value`, as the digests of values holding it use."""
+        found = self._memo.get(id(value))
+        return found if found is not None else self._remembered(value)
+
     def _remembered(self, value: Any) -> str:
         found = self.digest_fields(value)
         self._memo[id(value)] = found

@@ -180,6 +180,7 @@ def paper_to_row(paper: Paper, *, digest: str, stamp: str) -> CachedPaper:
 
 def paper_from_row(row: CachedPaper, path: Path) -> Paper:
     """The inverse of `paper_to_row`; a row that does not fit exactly is a corrupt cache."""
+    name = "the row"
     try:
         values = json.loads(row.data)
         if type(values) is not list or len(values) != len(_ROW_FIELDS):
@@ -191,26 +192,21 @@ def paper_from_row(row: CachedPaper, path: Path) -> Paper:
             if type(value) in allowed:
                 fields[name] = value
             elif convert is None:
-                raise TypeError(f"{name} is {value!r}")
+                raise TypeError(f"{value!r} does not fit")
             else:
-                fields[name] = _converted(name, convert, value)
+                fields[name] = convert(value)
+        name = "abstract or notes"
         if type(row.abstract) is not str or type(row.notes) is not str:
-            raise TypeError("abstract or notes not text")
+            raise TypeError("not text")
         return Paper(**fields, abstract=row.abstract, notes=row.notes, path=path)
     except (TypeError, ValueError) as exc:
-        raise CacheCorrupt(f"paper {path}: {exc}") from None
-
-
-def _converted(name: str, convert: Callable[[Any], Any], value: Any) -> Any:
-    try:
-        return convert(value)
-    except (TypeError, ValueError) as exc:
-        raise type(exc)(f"{name} is {value!r}: {exc}") from None
+        raise CacheCorrupt(f"paper {path}: {name} is {exc}") from None
 
 
 # How each field's JSON value becomes the field's value: the JSON types it may hold as they are
 # (bool is not an int here), and for the others a converter that accepts exactly what
-# `paper_to_row` writes (None: no other value is valid).
+# `paper_to_row` writes, raising TypeError or ValueError for anything else (None: no other
+# value is valid).
 
 
 def _text(value: Any) -> str:
@@ -219,13 +215,10 @@ def _text(value: Any) -> str:
     return value
 
 
-def _day(value: Any) -> date | None:
-    return date.fromisoformat(_text(value))
-
-
 def _texts(value: Any) -> tuple[str, ...]:
-    if type(value) is not list or not all(type(item) is str for item in value):
+    if type(value) is not list:
         raise TypeError(f"{value!r} is not a list of texts")
+    "".join(value)  # raises TypeError unless every item is text, at C speed
     return tuple(value)
 
 
@@ -247,7 +240,7 @@ _BY_HINT: dict[Any, tuple[frozenset[type], Callable[[Any], Any] | None]] = {
     str | None: (frozenset({str, _NONE}), None),
     int | None: (frozenset({int, _NONE}), None),
     bool: (frozenset({bool}), None),
-    date | None: (frozenset({_NONE}), _day),
+    date | None: (frozenset({_NONE}), date.fromisoformat),
     tuple[str, ...]: (frozenset(), _texts),
     tuple[Link, ...]: (frozenset(), _links),
     Mapping[str, tuple[str, ...]]: (frozenset(), _affiliations),

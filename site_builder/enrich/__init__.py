@@ -148,7 +148,7 @@ def _vouch(fingerprinter: Fingerprinter, item: EnrichedPaper, text_key: str) -> 
         item,
         digest_text(
             "EnrichedPaper",
-            fingerprinter.digest(item.paper),
+            fingerprinter.digest_of(item.paper),
             text_key,
             str(len(item.topics)),
             *item.topics,
@@ -204,9 +204,14 @@ def enrich(
     if fingerprinter is not None:
         for item in enriched:
             _vouch(fingerprinter, item, text_keys[item.paper.id])
+    members: dict[str, list[str]] = {rule.slug: [] for rule in config.topics}
+    for item in enriched:
+        for slug in set(item.topics):
+            if slug in members:
+                members[slug].append(item.paper.id)
     topics = []
     for rule in config.topics:
-        ids = tuple(p.paper.id for p in enriched if rule.slug in p.topics)
+        ids = tuple(members[rule.slug])
         if ids or not rule.catch_all:
             topics.append(Topic(rule=rule, paper_ids=ids))
     topics.sort(key=lambda topic: topic.rule.catch_all)
