@@ -101,10 +101,14 @@ def _related(
 
 
 def _topics(
-    papers: Sequence[Paper], matcher: TopicMatcher, config: SiteConfig, cache: BuildCache | None
+    papers: Sequence[Paper],
+    matcher: TopicMatcher,
+    config: SiteConfig,
+    cache: BuildCache | None,
+    text_keys: dict[str, str],
 ) -> dict[str, tuple[str, ...]]:
-    """Each paper's topics; matches of an unchanged title and abstract under unchanged rules
-    come from the cache."""
+    """Each paper's topics; matches of an unchanged title and Markdown (`text_keys`, the
+    digests of each paper's abstract and notes) under unchanged rules come from the cache."""
     if cache is None:
         return {paper.id: matcher.assign(paper) for paper in papers}
     rules = Fingerprinter().digest(config.topics)
@@ -114,7 +118,7 @@ def _topics(
     matched: dict[str, list[str]] = {}
     result = {}
     for paper in papers:
-        key = digest_text(paper.title, paper.abstract)
+        key = digest_text(paper.title, text_keys[paper.id])
         found = known.get(key)
         if not (isinstance(found, list) and all(isinstance(slug, str) for slug in found)):
             found = list(matcher.matches(paper))
@@ -187,7 +191,7 @@ def enrich(
     visible = sorted(shown, key=lambda p: trending_key(p, now=now, half_life_days=half_life))
     texts, text_keys = _rendered_texts(visible, cache, workers=workers)
     related = _related(visible, texts, cache)
-    assigned = _topics(visible, matcher, config, cache)
+    assigned = _topics(visible, matcher, config, cache, text_keys)
     enriched = tuple(
         EnrichedPaper(
             paper=paper,
