@@ -9,11 +9,13 @@ folder is touched, so a failed build leaves the previous output as it was (`writ
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from stat import S_ISDIR as stat_is_dir
@@ -212,6 +214,20 @@ def build(
         cache.close()
 
 
+@contextlib.contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off while the build loads and plans: that allocates millions
+    of objects that live until the build ends and leaves little cyclic garbage, and the
+    collector would scan them over and over (a fifth of that time at 10,000 papers)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 @dataclass
 class _Job:
     config: SiteConfig
@@ -255,10 +271,14 @@ class _Job:
         self.workers = self.workers or workers.worker_count()
         self.records, self.reasons, self.changed = {}, [], []
         config = self.config
-        catalog = pipeline.load_catalog(config, cache, workers=self.workers)
-        pages = render.plan_pages(catalog)
-        renderer = render.Renderer(catalog)
-        sources = dependencies.page_sources(pages, renderer)
+        with _no_cycle_collection():
+            fingerprinter = Fingerprinter()
+            catalog = pipeline.load_catalog(
+                config, cache, workers=self.workers, fingerprinter=fingerprinter
+            )
+            pages = render.plan_pages(catalog)
+            renderer = render.Renderer(catalog)
+            sources = dependencies.page_sources(pages, renderer, fingerprinter, cache)
         where = str(self.output_dir)
         previous = cache.outputs() if cache.blob("output_dir", where) is not None else {}
         full = clean or not previous or not self.output_dir.is_dir()

@@ -2,7 +2,9 @@
 
 It remembers, between builds:
 
-- parsed papers, keyed by the hash of the file's bytes and the parser's version;
+- parsed papers, keyed by the hash of the file's bytes and the parser's version, with the
+  file's size and modification time when it was read (a file whose size and time are the same,
+  and were not too recent to tell apart from a later write, is not read again);
 - what each paper's Markdown renders to (HTML, plain text), keyed by the hash of the Markdown;
 - related-paper lists with the state of their computation: a row per paper (only changed rows
   are rewritten) and the collection-wide part as a named result;
@@ -39,19 +41,26 @@ __all__ = [
     "CACHE_FORMAT",
     "BuildCache",
     "CacheCorrupt",
+    "CachedPaper",
     "OutputRecord",
     "OutputStamps",
     "stamps_digest",
 ]
 
 CACHE_DIR = ".cache"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 """Raise when the layout or meaning of any table changes."""
 _FILE = "build.sqlite"
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE papers (path TEXT PRIMARY KEY, digest TEXT NOT NULL, data TEXT NOT NULL);
-CREATE TABLE texts (digest TEXT PRIMARY KEY, data TEXT NOT NULL);
+CREATE TABLE papers (
+    path TEXT PRIMARY KEY, digest TEXT NOT NULL, stamp TEXT NOT NULL, data TEXT NOT NULL,
+    abstract TEXT NOT NULL, notes TEXT NOT NULL
+);
+CREATE TABLE texts (
+    digest TEXT PRIMARY KEY, plain TEXT NOT NULL, abstract_html TEXT NOT NULL,
+    notes_html TEXT NOT NULL
+);
 CREATE TABLE blobs (name TEXT PRIMARY KEY, digest TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE related (id TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE outputs (
@@ -104,6 +113,21 @@ _STAMPS = "output_stamps"
 """The blobs row holding `OutputStamps`: written with the outputs table, in one transaction."""
 
 
+@dataclass(frozen=True, slots=True)
+class CachedPaper:
+    """One paper file as the cache knows it."""
+
+    digest: str
+    """Digest of the file's bytes, the parser's version and the topics it was checked against."""
+    stamp: str
+    """The file's size and modification time when it was read, with the parser's version and
+    topics; empty when they cannot vouch for the bytes (the file was too new)."""
+    data: str
+    """The parsed paper but its abstract and notes, as JSON (`load.py` reads and writes it)."""
+    abstract: str
+    notes: str
+
+
 class BuildCache:
     """The cache of one site. `BuildCache.disabled()` is a cache that knows nothing and keeps
     nothing, for `build --clean` before its results are stored."""
@@ -112,8 +136,6 @@ class BuildCache:
         self._db = connection
         self.reset_reason = reset_reason
         """Why an existing cache was thrown away, or empty."""
-        self._papers: dict[str, tuple[str, str]] | None = None
-        self._texts_new: dict[str, str] = {}
 
     @classmethod
     def disabled(cls) -> BuildCache:
@@ -160,64 +182,67 @@ class BuildCache:
             self._db.close()
             self._db = None
 
-    # Papers: path → (digest of bytes and parser version, JSON of the parsed paper).
+    # Papers: path → what the file held when it was last read.
 
-    def paper(self, path: str, digest: str) -> Any | None:
-        if self._db is None:
-            return None
-        if self._papers is None:
-            self._papers = {
-                row[0]: (row[1], row[2])
-                for row in self._db.execute("SELECT path, digest, data FROM papers")
-            }
-        found = self._papers.get(path)
-        if found is None or found[0] != digest:
-            return None
-        return _decode(found[1])
-
-    def store_papers(self, rows: Iterable[tuple[str, str, Any]]) -> None:
-        """Replace the papers table with `rows` of (path, digest, JSON-able data)."""
-        if self._db is None:
-            return
-        with self._transaction():
-            self._db.execute("DELETE FROM papers")
-            self._db.executemany(
-                "INSERT INTO papers VALUES (?, ?, ?)",
-                ((path, digest, _encode(data)) for path, digest, data in rows),
-            )
-        self._papers = None
-
-    # Rendered Markdown texts: digest of the source → JSON.
-
-    def texts(self, digests: Iterable[str]) -> dict[str, Any]:
+    def papers(self) -> dict[str, CachedPaper]:
+        """Every cached paper, by path, in one query."""
         if self._db is None:
             return {}
-        wanted = list(digests)
-        found: dict[str, Any] = {}
-        for start in range(0, len(wanted), 900):
-            chunk = wanted[start : start + 900]
-            marks = ",".join("?" * len(chunk))
-            for digest, data in self._db.execute(
-                f"SELECT digest, data FROM texts WHERE digest IN ({marks})", chunk
-            ):
-                found[digest] = _decode(data)
-        return found
+        try:
+            return {
+                row[0]: CachedPaper(*row[1:])
+                for row in self._db.execute(
+                    "SELECT path, digest, stamp, data, abstract, notes FROM papers"
+                )
+            }
+        except TypeError as exc:
+            raise CacheCorrupt(str(exc)) from None
 
-    def store_texts(self, rows: dict[str, Any], *, keep: Iterable[str]) -> None:
-        """Add `rows` and drop every text not in `keep` (texts no paper uses any more)."""
+    def update_papers(self, rows: dict[str, CachedPaper], *, removed: Iterable[str]) -> None:
+        """Add or replace `rows` (by path) and drop the papers at `removed`."""
         if self._db is None:
             return
+        gone = [(path,) for path in removed]
+        if not rows and not gone:
+            return
         with self._transaction():
+            self._db.executemany("DELETE FROM papers WHERE path=?", gone)
             self._db.executemany(
-                "INSERT OR REPLACE INTO texts VALUES (?, ?)",
-                ((digest, _encode(data)) for digest, data in rows.items()),
+                "INSERT OR REPLACE INTO papers VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (path, row.digest, row.stamp, row.data, row.abstract, row.notes)
+                    for path, row in rows.items()
+                ),
             )
-            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS kept (digest TEXT PRIMARY KEY)")
-            self._db.execute("DELETE FROM kept")
+
+    # Rendered Markdown texts: digest of the source → (plain text, abstract HTML, notes HTML).
+
+    def texts(self) -> dict[str, tuple[str, str, str]]:
+        """Every cached text, in one query (the table holds only texts of current papers)."""
+        if self._db is None:
+            return {}
+        return {
+            row[0]: (row[1], row[2], row[3])
+            for row in self._db.execute(
+                "SELECT digest, plain, abstract_html, notes_html FROM texts"
+            )
+        }
+
+    def update_texts(
+        self, rows: dict[str, tuple[str, str, str]], *, removed: Iterable[str]
+    ) -> None:
+        """Add `rows` and drop the texts at `removed` (texts no paper uses any more)."""
+        if self._db is None:
+            return
+        gone = [(digest,) for digest in removed]
+        if not rows and not gone:
+            return
+        with self._transaction():
+            self._db.executemany("DELETE FROM texts WHERE digest=?", gone)
             self._db.executemany(
-                "INSERT OR IGNORE INTO kept VALUES (?)", ((digest,) for digest in keep)
+                "INSERT OR REPLACE INTO texts VALUES (?, ?, ?, ?)",
+                ((digest, *row) for digest, row in rows.items()),
             )
-            self._db.execute("DELETE FROM texts WHERE digest NOT IN (SELECT digest FROM kept)")
 
     # Named results (related papers, search index inputs): name → (digest, JSON).
 

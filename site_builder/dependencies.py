@@ -12,14 +12,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2 import meta
 
+from .cache import BuildCache
 from .fingerprint import Fingerprinter, digest_text
 from .render import Page, Renderer
 
 __all__ = ["PageSource", "TemplateDeps", "page_sources", "template_deps"]
+
+_ANALYSIS_VERSION = "1"
+"""Of the cached template analyses: raise when what `_Templates.file` stores changes."""
 
 # Per page, not shared: the page itself and its canonical URL, covered by the page's fields.
 _PER_PAGE = frozenset({"page", "canonical"})
@@ -65,11 +70,16 @@ class _TemplateFile:
 
 
 class _Templates:
-    """Each template file read and analysed once per build."""
+    """Each template file read and analysed once per build; with `known` (analyses of earlier
+    builds by a digest of the file's name and source), a template unchanged since is not even
+    parsed."""
 
-    def __init__(self, env: jinja2.Environment) -> None:
+    def __init__(self, env: jinja2.Environment, known: Any = None) -> None:
         self.env = env
         self.files: dict[str, _TemplateFile] = {}
+        self.known: dict[str, Any] = known if isinstance(known, dict) else {}
+        self.analyses: dict[str, list[list[str | None]]] = {}
+        """The analysis of every template read, by digest, for the next build."""
 
     def file(self, name: str) -> _TemplateFile:
         found = self.files.get(name)
@@ -77,11 +87,18 @@ class _Templates:
             loader = self.env.loader
             assert loader is not None
             source, filename, _ = loader.get_source(self.env, name)
-            tree = self.env.parse(source)
+            key = f"{name}\x00{Path(filename or name).as_posix()}\x00{source}"
+            digest = digest_text(key)
+            analysis: Any = self.known.get(digest)
+            if not _valid_analysis(analysis):
+                tree = self.env.parse(source)
+                analysis = [
+                    sorted(meta.find_undeclared_variables(tree)),
+                    list(meta.find_referenced_templates(tree)),
+                ]
+            self.analyses[digest] = analysis
             found = self.files[name] = _TemplateFile(
-                key=f"{name}\x00{Path(filename or name).as_posix()}\x00{source}",
-                names=frozenset(meta.find_undeclared_variables(tree)),
-                referenced=tuple(meta.find_referenced_templates(tree)),
+                key=key, names=frozenset(analysis[0]), referenced=tuple(analysis[1])
             )
         return found
 
@@ -108,16 +125,34 @@ class _Templates:
         return TemplateDeps(fingerprint=fingerprint[:16], names=names)
 
 
+def _valid_analysis(analysis: Any) -> bool:
+    return (
+        isinstance(analysis, list)
+        and len(analysis) == 2
+        and all(isinstance(part, list) for part in analysis)
+        and all(isinstance(name, str) for name in analysis[0])
+        and all(name is None or isinstance(name, str) for name in analysis[1])
+    )
+
+
 def template_deps(env: jinja2.Environment, name: str) -> TemplateDeps:
     """The fingerprint and free variables of template `name` and all it pulls in."""
     return _Templates(env).deps(name)
 
 
-def page_sources(pages: Sequence[Page], renderer: Renderer) -> list[PageSource]:
-    """The digest of every page, in order."""
-    fingerprinter = Fingerprinter()
+def page_sources(
+    pages: Sequence[Page],
+    renderer: Renderer,
+    fingerprinter: Fingerprinter | None = None,
+    cache: BuildCache | None = None,
+) -> list[PageSource]:
+    """The digest of every page, in order; `fingerprinter` is the build's, which may already
+    know the digests of the papers (`pipeline.load_catalog`), and `cache` keeps the analysis
+    of each template between builds."""
+    fingerprinter = fingerprinter or Fingerprinter()
     config = fingerprinter.digest(renderer.config)
-    templates = _Templates(renderer.env)
+    known = cache.blob("templates", _ANALYSIS_VERSION) if cache is not None else None
+    templates = _Templates(renderer.env, known)
     deps: dict[str, TemplateDeps] = {}
     shared_digests: dict[str, str] = {}
     by_names: dict[tuple[frozenset[str], frozenset[str]], str] = {}
@@ -149,8 +184,10 @@ def page_sources(pages: Sequence[Page], renderer: Renderer) -> list[PageSource]:
                 page.title,
                 page.description,
                 page.root_absolute,
-                page.context,
+                page.context if page.made_from is None else page.made_from,
             )
         )
         sources.append(PageSource(found.fingerprint, shared, context))
+    if cache is not None and templates.analyses != known:
+        cache.store_blob("templates", _ANALYSIS_VERSION, templates.analyses)
     return sources

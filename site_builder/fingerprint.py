@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import operator
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from pathlib import PurePath
 from typing import Any
@@ -32,38 +33,91 @@ class Fingerprinter:
     """Digests values; a digest of an object is kept for the life of this fingerprinter.
 
     Objects are remembered by identity, so one fingerprinter must live no longer than the
-    objects it has seen (one build): they are all kept alive in `_kept` for that reason.
+    objects it has seen (one build): they are all kept alive in `_kept` for that reason. A
+    build digests some objects (papers) once and then meets them in thousands of pages, so the
+    common kinds are tested first and an object seen before costs one dictionary look-up.
     """
 
     def __init__(self) -> None:
         self._memo: dict[int, str] = {}
         self._kept: list[Any] = []
+        self._layouts: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
 
     def digest(self, value: Any) -> str:
         parts: list[str] = []
         self._walk(value, parts)
         return digest_text(*parts)
 
+    def vouch(self, value: Any, digest: str) -> None:
+        """Take `digest` as the digest of `value`, a dataclass instance, from now on: for a
+        caller that made one from digests of everything `value` is made from (a paper from its
+        file's bytes), which is cheaper than walking it. Unique `digest`s are the caller's
+        duty: they should start with the kind of value, as `digest_fields` does."""
+        self._memo[id(value)] = digest
+        self._kept.append(value)
+
+    def digest_of(self, value: Any) -> str:
+        """The digest of dataclass instance `value`, as the digests of values holding it use."""
+        found = self._memo.get(id(value))
+        return found if found is not None else self._remembered(value)
+
     def _remembered(self, value: Any) -> str:
-        key = id(value)
-        found = self._memo.get(key)
-        if found is None:
-            found = self.digest_fields(value)
-            self._memo[key] = found
-            self._kept.append(value)
+        found = self.digest_fields(value)
+        self._memo[id(value)] = found
+        self._kept.append(value)
         return found
 
     def digest_fields(self, value: Any) -> str:
-        parts = [type(value).__qualname__]
-        for item in dataclasses.fields(value):
-            parts.append(item.name)
-            self._walk(getattr(value, item.name), parts)
+        kind = type(value)
+        layout = self._layouts.get(kind)
+        if layout is None:
+            names = tuple(item.name for item in dataclasses.fields(value))
+            layout = self._layouts[kind] = (names, _getter(names))
+        names, getter = layout
+        parts = [kind.__qualname__]
+        walk = self._walk
+        for name, item in zip(names, getter(value), strict=True):
+            parts.append(name)
+            if type(item) is str:
+                parts.append(f"s{len(item)}:{item}")
+            else:
+                walk(item, parts)
         return digest_text(*parts)
+
+    def _items(self, items: Sequence[Any], parts: list[str]) -> None:
+        """`_walk` of each of `items`, with texts and values seen before taken on the spot
+        (the bulk of a page: lists of papers)."""
+        memo = self._memo
+        for item in items:
+            if type(item) is str:
+                parts.append(f"s{len(item)}:{item}")
+                continue
+            found = memo.get(id(item))
+            if found is not None:
+                parts.append("o:" + found)
+            else:
+                self._walk(item, parts)
 
     def _walk(self, value: Any, parts: list[str]) -> None:
         kind = type(value)
-        if value is None or kind in (bool, int, float):
+        if kind is str:
+            parts.append(f"s{len(value)}:{value}")
+            return
+        if kind is tuple or kind is list:
+            parts.append(f"l{len(value)}")
+            self._items(value, parts)
+            return
+        if kind is dict:
+            parts.append(f"m{len(value)}")
+            self._items([part for pair in value.items() for part in pair], parts)
+            return
+        if value is None or kind in _SCALARS:
             parts.append(f"{kind.__name__}:{value!r}")
+            return
+        # Only dataclass instances are remembered, and they are kept alive: a hit is the object.
+        found = self._memo.get(id(value))
+        if found is not None:
+            parts.append("o:" + found)
         elif isinstance(value, str):
             parts.append(f"s{len(value)}:{value}")
         elif isinstance(value, date):
@@ -87,3 +141,16 @@ class Fingerprinter:
             parts.append(f"f:{getattr(value, '__module__', '')}.{value.__qualname__}")
         else:
             raise TypeError(f"cannot fingerprint a {kind.__qualname__}")
+
+
+_SCALARS = (bool, int, float)
+
+
+def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """A function returning the values of fields `names` of an object, as one tuple."""
+    if not names:
+        return lambda value: ()
+    if len(names) == 1:
+        single = operator.attrgetter(names[0])
+        return lambda value: (single(value),)
+    return operator.attrgetter(*names)

@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import re
+import time
 import typing
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from . import urls
-from .cache import BuildCache, CacheCorrupt
+from .cache import BuildCache, CacheCorrupt, CachedPaper
 from .errors import ContentError, SiteError, raise_collected
-from .fingerprint import digest_bytes
+from .fingerprint import Fingerprinter, digest_bytes, digest_text
 from .frontmatter import CONTROL_CHARACTERS, Document, parse_document
 from .models import LINK_KINDS, Link, Paper
 
-__all__ = ["PARSER_VERSION", "load_paper", "load_papers", "paper_files", "validate_document"]
+__all__ = [
+    "PARSER_VERSION",
+    "load_paper",
+    "load_papers",
+    "paper_files",
+    "paper_from_row",
+    "paper_to_row",
+    "validate_document",
+]
 
 PARSER_VERSION = "2"
 """Part of every cached paper's key: raise it when parsing or validation changes."""
@@ -35,70 +47,118 @@ def paper_files(papers_dir: Path) -> list[Path]:
 
 
 def load_papers(
-    papers_dir: Path, *, topics: Collection[str], cache: BuildCache | None = None
+    papers_dir: Path,
+    *,
+    topics: Collection[str],
+    cache: BuildCache | None = None,
+    fingerprinter: Fingerprinter | None = None,
 ) -> tuple[Paper, ...]:
     """Load every paper; all problems across all files are reported together.
 
     `topics` are the known topic slugs that a paper may pin. With a `cache`, a file whose bytes
-    (and the parser, and the topics) are unchanged since the last build is not parsed again.
+    (and the parser, and the topics) are unchanged since the last build is not parsed again, and
+    one whose size and modification time are unchanged is not even read; `fingerprinter` is
+    then told each paper's digest, made from its file's (so page digests need not walk papers).
     """
-    papers: list[Paper] = []
-    problems: list[SiteError] = []
-    stored: list[tuple[str, str, Any]] = []
-    salt = f"{PARSER_VERSION}\x00{','.join(sorted(topics))}\x00".encode()
-    for path in paper_files(papers_dir):
-        if cache is None:
+    if cache is None:
+        papers: list[Paper] = []
+        problems: list[SiteError] = []
+        for path in paper_files(papers_dir):
             try:
                 papers.append(load_paper(path, topics=topics))
             except ContentError as exc:
                 problems.append(exc)
+        problems.extend(_duplicates(papers))
+        raise_collected(problems)
+        return tuple(papers)
+    loaded, digests = _load_cached(papers_dir, topics, cache)
+    if fingerprinter is not None:
+        for paper, digest in zip(loaded, digests, strict=True):
+            fingerprinter.vouch(paper, digest_text("Paper", digest, str(paper.path)))
+    return loaded
+
+
+# A file modified this recently could be modified again with the same size and time stamp (file
+# systems keep times in ticks): its stamp is not trusted, so the next build reads it again.
+_RACY_NS = 2_000_000_000
+
+
+def _load_cached(
+    papers_dir: Path, topics: Collection[str], cache: BuildCache
+) -> tuple[tuple[Paper, ...], list[str]]:
+    """The papers and the digest of each one's file (with the parser version and topics)."""
+    papers: list[Paper] = []
+    digests: list[str] = []
+    problems: list[SiteError] = []
+    salt = f"{PARSER_VERSION}\x00{','.join(sorted(topics))}\x00".encode()
+    tag = digest_bytes(salt)[:8]
+    known = cache.papers()
+    changed: dict[str, CachedPaper] = {}
+    racy = time.time_ns() - _RACY_NS
+    for path, size, mtime in _paper_stats(papers_dir):
+        name = str(path)
+        stamp = f"{tag}:{size}:{mtime}" if mtime < racy else ""
+        row = known.get(name)
+        if row is not None and stamp and row.stamp == stamp:
+            papers.append(paper_from_row(row, path))
+            digests.append(row.digest)
             continue
         data = path.read_bytes()
         digest = digest_bytes(salt + data)
-        known = cache.paper(str(path), digest)
-        if known is not None:
-            paper = paper_from_json(known, path)
+        if row is not None and row.digest == digest:
+            paper = paper_from_row(row, path)
+            if row.stamp != stamp:
+                changed[name] = replace(row, stamp=stamp)
         else:
             try:
                 paper = _parse(data, path, topics)
             except ContentError as exc:
                 problems.append(exc)
                 continue
+            changed[name] = paper_to_row(paper, digest=digest, stamp=stamp)
         papers.append(paper)
-        stored.append((str(path), digest, known if known is not None else paper_to_json(paper)))
+        digests.append(digest)
     problems.extend(_duplicates(papers))
     raise_collected(problems)
-    if cache is not None:
-        cache.store_papers(stored)
-    return tuple(papers)
+    seen = {str(paper.path) for paper in papers}
+    cache.update_papers(changed, removed=[name for name in known if name not in seen])
+    return tuple(papers), digests
+
+
+def _paper_stats(folder: Path) -> list[tuple[Path, int, int]]:
+    """(path, size, modification time) of every paper file, in `paper_files`' order: a walk
+    of the folder that reads each directory once instead of globbing."""
+    found: list[tuple[Path, int, int]] = []
+
+    def walk(top: Path) -> None:
+        try:
+            entries = sorted(os.scandir(top), key=lambda entry: entry.name)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for entry in entries:
+            if entry.is_dir():
+                walk(top / entry.name)
+            elif entry.name.endswith(".md"):
+                info = entry.stat()
+                found.append((top / entry.name, info.st_size, info.st_mtime_ns))
+
+    walk(folder)
+    return found
 
 
 _DATE_FIELDS = frozenset({"published", "featured", "updated"})
-_CACHED_FIELDS = tuple(f.name for f in dataclasses.fields(Paper) if f.name != "path")
+_TEXT_FIELDS = ("abstract", "notes")
+_ROW_FIELDS = tuple(
+    f.name for f in dataclasses.fields(Paper) if f.name != "path" and f.name not in _TEXT_FIELDS
+)
+"""The fields a cache row holds as JSON, in order; the abstract and notes have columns."""
 
 
-# What each scalar field may hold in a cache row (bool is not an int here).
-_SCALAR_TYPES: dict[str, tuple[type, ...]] = {
-    name: tuple(
-        type(None) if arg is type(None) else arg
-        for arg in typing.get_args(hint) or (hint,)
-        if isinstance(arg, type)
-    )
-    for name, hint in typing.get_type_hints(Paper).items()
-}
-
-
-def _fits(value: Any, kinds: tuple[type, ...]) -> bool:
-    if isinstance(value, bool):
-        return bool in kinds
-    return isinstance(value, kinds)
-
-
-def paper_to_json(paper: Paper) -> dict[str, Any]:
-    """A parsed paper as JSON for the cache (its path is the cache row's key). Every field of
-    `Paper` but the path is written, so a new field cannot be forgotten here."""
-    data: dict[str, Any] = {}
-    for name in _CACHED_FIELDS:
+def paper_to_row(paper: Paper, *, digest: str, stamp: str) -> CachedPaper:
+    """A parsed paper as a cache row (its path is the row's key). Every field of `Paper` but
+    the path is written, so a new field cannot be forgotten here."""
+    values: list[Any] = []
+    for name in _ROW_FIELDS:
         value = getattr(paper, name)
         if name in _DATE_FIELDS:
             value = value.isoformat() if value is not None else None
@@ -108,33 +168,93 @@ def paper_to_json(paper: Paper) -> dict[str, Any]:
             value = {author: list(places) for author, places in value.items()}
         elif isinstance(value, tuple):
             value = list(value)
-        data[name] = value
-    return data
+        values.append(value)
+    return CachedPaper(
+        digest=digest,
+        stamp=stamp,
+        data=json.dumps(values, ensure_ascii=False, separators=(",", ":")),
+        abstract=paper.abstract,
+        notes=paper.notes,
+    )
 
 
-def paper_from_json(data: Any, path: Path) -> Paper:
-    """The inverse of `paper_to_json`; a row that does not fit is a corrupt cache."""
+def paper_from_row(row: CachedPaper, path: Path) -> Paper:
+    """The inverse of `paper_to_row`; a row that does not fit exactly is a corrupt cache."""
+    name = "the row"
     try:
-        values: dict[str, Any] = {}
-        for name in _CACHED_FIELDS:
-            value = data[name]
-            if name in _DATE_FIELDS:
-                value = None if value is None else date.fromisoformat(value)
-            elif name == "links":
-                value = tuple(Link(kind=str(kind), url=str(url)) for kind, url in value)
-            elif name == "affiliations":
-                value = {str(a): tuple(str(x) for x in places) for a, places in value.items()}
-            elif isinstance(value, list):
-                value = tuple(str(item) for item in value)
-            elif not _fits(value, _SCALAR_TYPES[name]):
-                raise TypeError(f"{name} is {value!r}")
-            values[name] = value
-        paper = Paper(**values, path=path)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise CacheCorrupt(f"paper {path}: {exc!r}") from None
-    if paper_to_json(paper) != data:
-        raise CacheCorrupt(f"paper {path}: the cached row does not round-trip")
-    return paper
+        values = json.loads(row.data)
+        if type(values) is not list or len(values) != len(_ROW_FIELDS):
+            raise TypeError("a row of another shape")
+        fields: dict[str, Any] = {}
+        for name, allowed, convert, value in zip(
+            _ROW_FIELDS, _ALLOWED, _CONVERTERS, values, strict=True
+        ):
+            if type(value) in allowed:
+                fields[name] = value
+            elif convert is None:
+                raise TypeError(f"{value!r} does not fit")
+            else:
+                fields[name] = convert(value)
+        name = "abstract or notes"
+        if type(row.abstract) is not str or type(row.notes) is not str:
+            raise TypeError("not text")
+        return Paper(**fields, abstract=row.abstract, notes=row.notes, path=path)
+    except (TypeError, ValueError) as exc:
+        raise CacheCorrupt(f"paper {path}: {name} is {exc}") from None
+
+
+# How each field's JSON value becomes the field's value: the JSON types it may hold as they are
+# (bool is not an int here), and for the others a converter that accepts exactly what
+# `paper_to_row` writes, raising TypeError or ValueError for anything else (None: no other
+# value is valid).
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str:
+        raise TypeError(f"{value!r} is not text")
+    return value
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    if type(value) is not list:
+        raise TypeError(f"{value!r} is not a list of texts")
+    "".join(value)  # raises TypeError unless every item is text, at C speed
+    return tuple(value)
+
+
+def _links(value: Any) -> tuple[Link, ...]:
+    if type(value) is not list:
+        raise TypeError(f"{value!r} is not a list of links")
+    return tuple(Link(kind=_text(kind), url=_text(url)) for kind, url in value)
+
+
+def _affiliations(value: Any) -> dict[str, tuple[str, ...]]:
+    if type(value) is not dict:
+        raise TypeError(f"{value!r} is not a mapping of affiliations")
+    return {author: _texts(places) for author, places in value.items()}
+
+
+_NONE = type(None)
+_BY_HINT: dict[Any, tuple[frozenset[type], Callable[[Any], Any] | None]] = {
+    str: (frozenset({str}), None),
+    str | None: (frozenset({str, _NONE}), None),
+    int | None: (frozenset({int, _NONE}), None),
+    bool: (frozenset({bool}), None),
+    date | None: (frozenset({_NONE}), date.fromisoformat),
+    tuple[str, ...]: (frozenset(), _texts),
+    tuple[Link, ...]: (frozenset(), _links),
+    Mapping[str, tuple[str, ...]]: (frozenset(), _affiliations),
+}
+
+
+def _layout(name: str, hint: Any) -> tuple[frozenset[type], Callable[[Any], Any] | None]:
+    if hint not in _BY_HINT:  # a new field of a new type: teach the cache to read it
+        raise TypeError(f"Paper.{name}: no cache converter for {hint}")
+    return _BY_HINT[hint]
+
+
+_HINTS = typing.get_type_hints(Paper)
+_ALLOWED, _CONVERTERS = zip(*(_layout(name, _HINTS[name]) for name in _ROW_FIELDS), strict=True)
 
 
 def _duplicates(papers: Iterable[Paper]) -> list[SiteError]:

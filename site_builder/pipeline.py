@@ -9,6 +9,7 @@ from __future__ import annotations
 from .cache import BuildCache
 from .config import SiteConfig
 from .enrich import enrich
+from .fingerprint import Fingerprinter
 from .load import load_papers
 from .models import Catalog
 
@@ -16,11 +17,19 @@ __all__ = ["load_catalog"]
 
 
 def load_catalog(
-    config: SiteConfig, cache: BuildCache | None = None, *, workers: int = 1
+    config: SiteConfig,
+    cache: BuildCache | None = None,
+    *,
+    workers: int = 1,
+    fingerprinter: Fingerprinter | None = None,
 ) -> Catalog:
     """Every visible paper of the site, enriched; `cache` (the build's) skips repeated work and
-    `workers` processes share what remains."""
+    `workers` processes share what remains. With the cache, `fingerprinter` (the build's) is
+    told the digest of every paper and enriched paper, made from the digests of their inputs."""
     papers = load_papers(
-        config.papers_dir, topics={rule.slug for rule in config.topics}, cache=cache
+        config.papers_dir,
+        topics={rule.slug for rule in config.topics},
+        cache=cache,
+        fingerprinter=fingerprinter,
     )
-    return enrich(papers, config, cache, workers=workers)
+    return enrich(papers, config, cache, workers=workers, fingerprinter=fingerprinter)

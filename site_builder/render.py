@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache, partial
@@ -48,13 +48,16 @@ class Page:
     """Output path, e.g. `papers/<slug>/index.html`."""
     template: str
     title: str
-    context: dict[str, Any] = field(default_factory=dict)
+    context: Mapping[str, Any] = field(default_factory=dict)
     description: str = ""
     root_absolute: bool = False
     """Links start at the base URL's path instead of being relative: for 404.html, which a
     server returns at whatever depth the missing address had."""
     listed: bool = True
     """Whether the sitemap lists it (not the 404 page, not redirects)."""
+    made_from: Any = None
+    """For a context that computes some of its values on demand: the values it computes them
+    from (with the config), which the page digest covers instead of the context."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +111,10 @@ def plan_pages(catalog: Catalog) -> list[Page]:
     config = catalog.config
     size = config.page_size
 
+    by_id = catalog.by_id
+
     def papers_of(ids: Sequence[str]) -> list[EnrichedPaper]:
-        return [catalog.paper(paper_id) for paper_id in ids]
+        return [by_id[paper_id] for paper_id in ids]
 
     pages = _listing(
         catalog.papers,
@@ -120,8 +125,9 @@ def plan_pages(catalog: Catalog) -> list[Page]:
         description=config.description,
         context={},
     )
-    pages += _paper_pages(catalog)
-    pages += _alias_pages(catalog)
+    paths = {item.paper.id: urls.paper(item.paper.id) for item in catalog.papers}
+    pages += _paper_pages(catalog, paths)
+    pages += _alias_pages(catalog, paths)
     pages.append(
         Page(
             path=urls.topics_index(),
@@ -130,11 +136,14 @@ def plan_pages(catalog: Catalog) -> list[Page]:
             description=f"Topics of {config.title}",
         )
     )
+    # The latest order of every topic, read off the latest order of all papers: within a day
+    # both keep the trending order, which topics share with the catalog.
+    latest = {item.paper.id: index for index, item in enumerate(newest_first(catalog.papers))}
     for topic in catalog.topics:
         slug, rule = topic.rule.slug, topic.rule
         description = rule.description or f"Papers on {rule.name}"
         trending = papers_of(topic.paper_ids)
-        newest = newest_first(trending)
+        newest = papers_of(sorted(topic.paper_ids, key=latest.__getitem__))
         for order, items, path_of in (
             ("trending", trending, partial(urls.topic, slug)),
             ("latest", newest, partial(urls.topic_latest, slug)),
@@ -190,13 +199,13 @@ def plan_pages(catalog: Catalog) -> list[Page]:
     return pages
 
 
-def _alias_pages(catalog: Catalog) -> list[Page]:
+def _alias_pages(catalog: Catalog, paths: Mapping[str, str]) -> list[Page]:
     """A redirect at each old address of a paper whose id changed (e.g. a title id replaced
     by its arXiv id), so links and bookmarks to the old page keep working."""
-    taken = {urls.paper(item.paper.id) for item in catalog.papers}
+    taken = set(paths.values())
     pages = []
     for item in catalog.papers:
-        target = urls.paper(item.paper.id)
+        target = paths[item.paper.id]
         for alias in item.paper.aliases:
             path = urls.paper(alias)
             if path in taken:
@@ -214,44 +223,86 @@ def _alias_pages(catalog: Catalog) -> list[Page]:
     return pages
 
 
-def _paper_pages(catalog: Catalog) -> list[Page]:
+def _paper_pages(catalog: Catalog, paths: Mapping[str, str]) -> list[Page]:
     """One page per paper, with its neighbours of the same day in trending order."""
     day_order = {period.key: period.paper_ids for period in catalog.periods.get("day", ())}
+    position = {paper_id: index for ids in day_order.values() for index, paper_id in enumerate(ids)}
     topic_names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
     slugs = {author.name: author.slug for author in catalog.authors}
+    by_id = catalog.by_id
+    base_url = catalog.config.base_url
     pages = []
     for item in catalog.papers:
         paper = item.paper
         siblings = day_order.get(paper.day.isoformat(), (paper.id,))
-        index = siblings.index(paper.id)
-        neighbours = {
-            "previous": catalog.paper(siblings[index - 1]) if index > 0 else None,
-            "next": catalog.paper(siblings[index + 1]) if index + 1 < len(siblings) else None,
+        index = position.get(paper.id, 0)
+        values = {
+            "item": item,
+            "related": [by_id[paper_id] for paper_id in item.related],
+            # Only this paper's authors: a page depends on nothing it does not show.
+            "author_slugs": {name: slugs[name] for name in paper.authors if name in slugs},
+            "previous": by_id[siblings[index - 1]] if index > 0 else None,
+            "next": by_id[siblings[index + 1]] if index + 1 < len(siblings) else None,
         }
         pages.append(
             Page(
-                path=urls.paper(paper.id),
+                path=paths[paper.id],
                 template="paper.html",
                 title=paper.title,
                 description=item.summary,
-                context={
-                    "item": item,
-                    "related": [catalog.paper(paper_id) for paper_id in item.related],
-                    "bibtex": citation.bibtex(paper),
-                    "scholar_tags": citation.scholar_tags(paper),
-                    "json_ld": citation.json_ld(
-                        paper,
-                        url=urls.absolute(catalog.config.base_url, urls.paper(paper.id)),
-                        abstract=item.abstract_text or plain_text(paper.abstract),
-                        keywords=[topic_names[slug] for slug in item.topics],
-                    ),
-                    # Only this paper's authors: a page depends on nothing it does not show.
-                    "author_slugs": {name: slugs[name] for name in paper.authors if name in slugs},
-                    **neighbours,
-                },
+                context=_PaperContext(values, partial(_citations, item, base_url, topic_names)),
+                made_from=values,
             )
         )
     return pages
+
+
+def _citations(
+    item: EnrichedPaper, base_url: str, topic_names: Mapping[str, str]
+) -> dict[str, Any]:
+    """A paper page's BibTeX, Scholar tags and JSON-LD: made from the paper and the config."""
+    paper = item.paper
+    return {
+        "bibtex": citation.bibtex(paper),
+        "scholar_tags": citation.scholar_tags(paper),
+        "json_ld": citation.json_ld(
+            paper,
+            url=urls.absolute(base_url, urls.paper(paper.id)),
+            abstract=item.abstract_text or plain_text(paper.abstract),
+            keywords=[topic_names[slug] for slug in item.topics],
+        ),
+    }
+
+
+_CITATION_KEYS = ("bibtex", "scholar_tags", "json_ld")
+
+
+class _PaperContext(Mapping[str, Any]):
+    """A paper page's template variables, the citation texts made on first use.
+
+    A build plans every paper page but renders only those whose digest changed, so the
+    citation texts (a sizeable part of planning) are made in the process that renders the page
+    and only then; the digest covers the values they are made from (`Page.made_from`)."""
+
+    __slots__ = ("_derive", "_values")
+
+    def __init__(self, values: dict[str, Any], derive: Callable[[], dict[str, Any]]) -> None:
+        self._values = values
+        self._derive: Callable[[], dict[str, Any]] | None = derive
+
+    def __getitem__(self, key: str) -> Any:
+        if self._derive is not None and key in _CITATION_KEYS:
+            self._values = {**self._values, **self._derive()}
+            self._derive = None
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._values
+        if self._derive is not None:
+            yield from _CITATION_KEYS
+
+    def __len__(self) -> int:
+        return len(self._values) + (len(_CITATION_KEYS) if self._derive is not None else 0)
 
 
 _PERIOD_PATHS: dict[str, Callable[[str, int], str]] = {
@@ -272,7 +323,7 @@ def _archive_pages(catalog: Catalog) -> list[Page]:
                 "next_period": periods[index + 1] if index + 1 < len(periods) else None,
             }
             pages += _listing(
-                [catalog.paper(paper_id) for paper_id in period.paper_ids],
+                [catalog.by_id[paper_id] for paper_id in period.paper_ids],
                 catalog.config.page_size,
                 partial(path_of, period.key),
                 template="period.html",

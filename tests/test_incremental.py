@@ -152,6 +152,7 @@ def test_a_failed_build_leaves_the_output_and_writes_nothing(papers_site: Path) 
     [
         "garbage",
         "UPDATE papers SET data = '{not json'",
+        "UPDATE papers SET data = '[1]'",
         "UPDATE meta SET value = '0/old'",
         "UPDATE outputs SET size = 'x'",
         "DROP TABLE texts",
@@ -290,3 +291,28 @@ def test_a_build_into_another_folder_builds_everything(papers_site: Path, tmp_pa
     report = build(other, workers=1)
     assert report.written == report.files
     assert tree(tmp_path / "elsewhere") == tree(papers_site / "_site")
+
+
+def test_a_template_that_starts_showing_site_data_follows_it(
+    papers_site: Path, tmp_path: Path
+) -> None:
+    """What a template reads is analysed again when it changes (the cache keeps analyses by
+    the template's source): once 404.html shows how many days the archive has, a paper on a
+    new day changes that page."""
+    _build(papers_site)
+    templates = papers_site / "templates"
+    templates.mkdir()
+    source = (Path(__file__).parent.parent / "templates" / "404.html").read_text("utf-8")
+    marked = source.replace("</h1>", "</h1>\n<p>{{ periods['day'] | length }} days</p>", 1)
+    (templates / "404.html").write_text(marked, "utf-8")
+    _build(papers_site)
+    paper = _paper(papers_site, "2606.12488.md")
+    text = paper.read_text("utf-8").replace("featured: 2026-06-10", "featured: 2026-05-20")
+    # A paper on a day the archive did not have, and not the newest day: only the number of
+    # days changes for the 404 page.
+    newer = re.sub(r'^id: "(.*)"$', 'id: "2606.99999"', text, count=1, flags=re.M)
+    _paper(papers_site, "2606.99999.md").write_text(newer, "utf-8")
+    report = _build(papers_site)
+    assert "404.html" in {path for path, _ in report.reasons}
+    assert b" days</p>" in (papers_site / "_site" / "404.html").read_bytes()
+    assert tree(papers_site / "_site") == _clean_copy_tree(papers_site, tmp_path / "clean")

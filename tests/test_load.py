@@ -3,6 +3,7 @@ failed build leaves the previous _site/ exactly as it was."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
 from datetime import date
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from site_builder.cache import CacheCorrupt
 from site_builder.cli import main
 from site_builder.errors import ContentError
 from site_builder.load import load_paper, load_papers
@@ -253,7 +255,7 @@ def test_a_failed_build_leaves_the_previous_site_as_it_was(
 
 
 def test_every_paper_field_survives_the_cache(tmp_path: Path) -> None:
-    from site_builder.load import paper_from_json, paper_to_json  # noqa: PLC0415
+    from site_builder.load import paper_from_row, paper_to_row  # noqa: PLC0415
 
     path = tmp_path / "rich.md"
     path.write_text(
@@ -277,8 +279,13 @@ hidden: true
         )
     )
     paper = load_paper(path, topics=TOPICS)
-    data = json.loads(json.dumps(paper_to_json(paper)))
-    assert paper_from_json(data, path) == paper
-    data["version"] = "3"
-    with pytest.raises(Exception, match="version is '3'"):
-        paper_from_json(data, path)
+    row = paper_to_row(paper, digest="d", stamp="s")
+    assert paper_from_row(row, path) == paper
+    values = json.loads(row.data)
+    values[values.index(3)] = "3"  # the version, written as text
+    damaged = dataclasses.replace(row, data=json.dumps(values))
+    with pytest.raises(CacheCorrupt, match="version is '3'"):
+        paper_from_row(damaged, path)
+    for data in ("{not json", "[]", json.dumps({"id": "x"})):
+        with pytest.raises(CacheCorrupt):
+            paper_from_row(dataclasses.replace(row, data=data), path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date
 from typing import Any
 
@@ -50,7 +50,7 @@ def _render_texts(sources: tuple[str, str]) -> list[str]:
 
 
 def _valid_row(row: Any) -> bool:
-    return isinstance(row, list) and len(row) == 3 and all(isinstance(x, str) for x in row)
+    return isinstance(row, tuple | list) and len(row) == 3 and all(type(x) is str for x in row)
 
 
 def rendered_texts(
@@ -58,22 +58,33 @@ def rendered_texts(
 ) -> dict[str, RenderedText]:
     """Each paper's abstract and notes rendered, by paper id; unchanged ones from the cache,
     the others by `workers` processes."""
+    return _rendered_texts(papers, cache, workers=workers)[0]
+
+
+def _rendered_texts(
+    papers: Sequence[Paper], cache: BuildCache | None, *, workers: int
+) -> tuple[dict[str, RenderedText], dict[str, str]]:
+    """`rendered_texts` and the key of each paper's text (a digest of its Markdown)."""
     keys = {paper.id: digest_text(_TEXTS_VERSION, paper.abstract, paper.notes) for paper in papers}
-    known = cache.texts(keys.values()) if cache is not None else {}
+    known = cache.texts() if cache is not None else {}
     missing = {
         keys[p.id]: (p.abstract, p.notes) for p in papers if not _valid_row(known.get(keys[p.id]))
     }
-    fresh = dict(
-        zip(missing, fork_map(_render_texts, list(missing.values()), workers=workers), strict=True)
-    )
+    fresh = {
+        key: (plain, abstract_html, notes_html)
+        for key, (plain, abstract_html, notes_html) in zip(
+            missing, fork_map(_render_texts, list(missing.values()), workers=workers), strict=True
+        )
+    }
     result = {}
     for paper in papers:
         key = keys[paper.id]
         row = fresh[key] if key in fresh else known[key]
         result[paper.id] = RenderedText(*row)
     if cache is not None:
-        cache.store_texts(fresh, keep=keys.values())
-    return result
+        wanted = set(keys.values())
+        cache.update_texts(fresh, removed=[key for key in known if key not in wanted])
+    return result, keys
 
 
 def _related(
@@ -112,10 +123,14 @@ def _related(
 
 
 def _topics(
-    papers: Sequence[Paper], matcher: TopicMatcher, config: SiteConfig, cache: BuildCache | None
+    papers: Sequence[Paper],
+    matcher: TopicMatcher,
+    config: SiteConfig,
+    cache: BuildCache | None,
+    text_keys: dict[str, str],
 ) -> dict[str, tuple[str, ...]]:
-    """Each paper's topics; matches of an unchanged title and abstract under unchanged rules
-    come from the cache."""
+    """Each paper's topics; matches of an unchanged title and Markdown (`text_keys`, the
+    digests of each paper's abstract and notes) under unchanged rules come from the cache."""
     if cache is None:
         return {paper.id: matcher.assign(paper) for paper in papers}
     rules = Fingerprinter().digest(config.topics)
@@ -125,14 +140,49 @@ def _topics(
     matched: dict[str, list[str]] = {}
     result = {}
     for paper in papers:
-        key = digest_text(paper.title, paper.abstract)
+        key = digest_text(paper.title, text_keys[paper.id])
         found = known.get(key)
         if not (isinstance(found, list) and all(isinstance(slug, str) for slug in found)):
             found = list(matcher.matches(paper))
         matched[key] = found
         result[paper.id] = paper.topics or tuple(found) or (matcher.catch_all,)
-    cache.store_blob("topics", rules, matched)
+    if matched != known:
+        cache.store_blob("topics", rules, matched)
     return result
+
+
+# What `_vouch` builds an enriched paper's digest from: every field, each from its inputs.
+_VOUCHED_FIELDS = frozenset(
+    (
+        "paper",
+        "topics",
+        "score",
+        "summary",
+        "abstract_html",
+        "notes_html",
+        "abstract_text",
+        "related",
+    )
+)
+assert {f.name for f in fields(EnrichedPaper)} == _VOUCHED_FIELDS, "update _vouch"
+
+
+def _vouch(fingerprinter: Fingerprinter, item: EnrichedPaper, text_key: str) -> None:
+    """Tell `fingerprinter` the digest of `item`, made from its paper's digest and the key of
+    its rendered Markdown (from which its summary, HTML and plain text all follow)."""
+    fingerprinter.vouch(
+        item,
+        digest_text(
+            "EnrichedPaper",
+            fingerprinter.digest_of(item.paper),
+            text_key,
+            str(len(item.topics)),
+            *item.topics,
+            repr(item.score),
+            str(len(item.related)),
+            *item.related,
+        ),
+    )
 
 
 def summarize(text: str, limit: int = SUMMARY_LENGTH) -> str:
@@ -149,6 +199,7 @@ def enrich(
     cache: BuildCache | None = None,
     *,
     workers: int = 1,
+    fingerprinter: Fingerprinter | None = None,
 ) -> Catalog:
     """Visible papers → topics, scores, rendered Markdown and the trending order.
 
@@ -160,9 +211,9 @@ def enrich(
     now = config.now or updated
     half_life = config.trending.half_life_days
     visible = sorted(shown, key=lambda p: trending_key(p, now=now, half_life_days=half_life))
-    texts = rendered_texts(visible, cache, workers=workers)
+    texts, text_keys = _rendered_texts(visible, cache, workers=workers)
     related = _related(visible, texts, cache, workers=workers)
-    assigned = _topics(visible, matcher, config, cache)
+    assigned = _topics(visible, matcher, config, cache, text_keys)
     enriched = tuple(
         EnrichedPaper(
             paper=paper,
@@ -176,9 +227,17 @@ def enrich(
         )
         for paper in visible
     )
+    if fingerprinter is not None:
+        for item in enriched:
+            _vouch(fingerprinter, item, text_keys[item.paper.id])
+    members: dict[str, list[str]] = {rule.slug: [] for rule in config.topics}
+    for item in enriched:
+        for slug in set(item.topics):
+            if slug in members:
+                members[slug].append(item.paper.id)
     topics = []
     for rule in config.topics:
-        ids = tuple(p.paper.id for p in enriched if rule.slug in p.topics)
+        ids = tuple(members[rule.slug])
         if ids or not rule.catch_all:
             topics.append(Topic(rule=rule, paper_ids=ids))
     topics.sort(key=lambda topic: topic.rule.catch_all)
