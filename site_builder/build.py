@@ -289,7 +289,7 @@ class _Job:
         target = staging_dir(self.output_dir) if full else pending_dir(self.output_dir)
         try:
             self._pages(renderer, pages, sources, previous, target, why_all if full else "")
-            self._extras(catalog, pages, previous, target)
+            self._extras(catalog, pages, previous, target, fingerprinter)
             search_state = None
             if self.defer_search and not full:
                 # Keep the old index for now; the build after this one brings it up to date.
@@ -374,6 +374,7 @@ class _Job:
         pages: Sequence[Page],
         previous: dict[str, OutputRecord],
         target: Path,
+        fingerprinter: Fingerprinter,
     ) -> None:
         """Feeds, sitemap, robots.txt, static files: small, so made every time except the
         feeds and the sitemap, which are made only when what they list changed."""
@@ -382,7 +383,8 @@ class _Job:
         from .sitemap import sitemap_file  # noqa: PLC0415
 
         config = catalog.config
-        feed_source = "feeds." + Fingerprinter().digest(
+        # The build's fingerprinter already knows every paper's digest.
+        feed_source = "feeds." + fingerprinter.digest(
             (config, site_feeds(catalog), catalog.updated)
         )
         files: list[tuple[OutputFile, str]] = []
