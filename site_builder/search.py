@@ -27,7 +27,6 @@ edited paper meant indexing every page again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import unicodedata
@@ -39,6 +38,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from . import urls
+from .fingerprint import digest_text
 from .models import EnrichedPaper, OutputFile
 
 __all__ = [
@@ -149,8 +149,15 @@ class SearchDoc:
         object.__setattr__(self, "record", record)
 
     def digest(self) -> str:
-        joined = "\x1f".join([*self.record[:2], *self.authors, *self.record[3:5], *self.labels])
-        return hashlib.blake2b(f"{joined}\x1e{self.comment}".encode(), digest_size=8).hexdigest()
+        return digest_text(
+            self.path,
+            self.title,
+            "\x1f".join(self.authors),
+            self.day,
+            self.text,
+            "\x1f".join(self.labels),
+            self.comment,
+        )
 
 
 def search_doc(entry: EnrichedPaper, topic_names: dict[str, str]) -> SearchDoc:
@@ -336,12 +343,6 @@ def _update(
     added = list(range(len(before), len(ordered)))
     if len(changed) + len(added) > max(1, _PARTIAL_SHARE * len(ordered)):
         raise _Rebuild
-    if not changed and not added:
-        old_buckets = int(state["termFiles"])
-        kept = [str(_prefix() / "meta.json")]
-        kept += [str(_terms_path(n)) for n in range(old_buckets)]
-        kept += [str(_prefix() / f"docs/{n}.json") for n in range(-(-len(ordered) // BLOCK))]
-        return IndexFiles([], kept, state)
     old_words = _old_weights(changed, read)
     new_words = {number: _weights(ordered[number].record) for number in changed + added}
     total = int(state["postings"])
