@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from site_builder.config import TopicRule
-from site_builder.enrich.topics import TopicMatcher, _pattern
+from site_builder.enrich.topics import TopicMatcher, _pattern, _phrase, _WordMatcher
 from site_builder.models import Paper
 
 KEYWORDS = [
@@ -24,11 +24,23 @@ KEYWORDS = [
     "a",
     "RL",
     "café",
+    "learning curve*",
+    "red teaming",
+    "safe",
+    "safety",
+    "instruct*",
+    "instruction tuning",
+    "data",
+    "don't",
+    "tuning",
+    "curve*",
 ]
 PIECES = [
     "c++", "C++x", ".net", "x.NET", "Hallucination", "hallucinated", "chain  of-thought",
     "Chain-of-Thought", "self correcting", "SELF-CORRECT", "cot", "scot", "CoTs", "math",
     "Mathematics", "out of distribution", "ab", "rl", "A", "café", "CAFÉ", "caf", "_math", "9math",
+    "learning", "curves", "curve", "red", "teaming", "Red-Teaming", "safety", "safe", "unsafe",
+    "instruction", "Instructions", "tuning", "data", "datasets", "don't", "don", "'t", "  - ", "--",
     " ", "-", ",", ".", "\n", "(", ")", "_",
 ]  # fmt: skip
 
@@ -38,18 +50,106 @@ def _reference(keywords: tuple[str, ...], text: str) -> int:
     return sum(1 for _ in regex.finditer(text))
 
 
+_TEXT = st.lists(st.sampled_from(PIECES), max_size=40).map("".join)
+# Words of the keywords and the separators between them, so that phrases occur often.
+_WORDS = [
+    "learning",
+    "curve",
+    "curves",
+    "red",
+    "teaming",
+    "safe",
+    "safety",
+    "instruct",
+    "instruction",
+    "tuning",
+    "data",
+    "math",
+    "chain",
+    "of",
+    "thought",
+    "self",
+    "correct",
+]
+_GAPS = [" ", "-", " - ", "\n", ", ", ".", "'", "_", ""]
+_PAIRS = st.tuples(st.sampled_from(_WORDS), st.sampled_from(_GAPS))
+_PHRASED = st.lists(_PAIRS, min_size=10, max_size=40).map(
+    lambda pairs: "".join(word + gap for word, gap in pairs)
+)
+
+
 @settings(max_examples=300, deadline=None)
 @given(
-    keywords=st.lists(st.sampled_from(KEYWORDS), min_size=1, max_size=4, unique=True),
+    rules=st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(KEYWORDS), min_size=1, max_size=4, unique=True),
+            st.integers(min_value=1, max_value=3),
+        ),
+        min_size=1,
+        max_size=3,
+    ),
     title=st.lists(st.sampled_from(PIECES), max_size=12).map("".join),
-    abstract=st.lists(st.sampled_from(PIECES), max_size=40).map("".join),
-    hits=st.integers(min_value=1, max_value=3),
+    abstract=_TEXT,
 )
 def test_fast_matching_agrees_with_the_case_insensitive_rule(
-    keywords: list[str], title: str, abstract: str, hits: int
+    rules: list[tuple[list[str], int]], title: str, abstract: str
 ) -> None:
-    rule = TopicRule(slug="t", name="T", keywords=tuple(keywords), min_abstract_hits=hits)
+    topics = [
+        TopicRule(slug=f"t{n}", name=f"T{n}", keywords=tuple(keywords), min_abstract_hits=hits)
+        for n, (keywords, hits) in enumerate(rules)
+    ]
     other = TopicRule(slug="other", name="Other", catch_all=True)
     paper = Paper(id="x", title=title, abstract=abstract, published=date(2025, 1, 1))
-    expected = _reference(rule.keywords, title) > 0 or (_reference(rule.keywords, abstract) >= hits)
-    assert TopicMatcher([rule, other]).matches(paper) == (("t",) if expected else ())
+    expected = tuple(
+        rule.slug
+        for rule in topics
+        if _reference(rule.keywords, title) > 0
+        or _reference(rule.keywords, abstract) >= rule.min_abstract_hits
+    )
+    assert TopicMatcher([*topics, other]).matches(paper) == expected
+
+
+_WORDED = [k for k in KEYWORDS if _phrase(k, 0, 0) is not None]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rules=st.lists(
+        st.lists(st.sampled_from(_WORDED), min_size=1, max_size=4, unique=True),
+        min_size=1,
+        max_size=3,
+    ),
+    text=st.one_of(_TEXT.filter(str.isascii), _PHRASED),
+)
+def test_word_counts_equal_the_regular_expression_counts(rules: list[list[str]], text: str) -> None:
+    phrases = [
+        _phrase(keyword, rule, order)
+        for rule, keywords in enumerate(rules)
+        for order, keyword in enumerate(keywords)
+    ]
+    counts = _WordMatcher([p for p in phrases if p is not None], len(rules)).count(text.lower())
+    assert counts == [_reference(tuple(keywords), text) for keywords in rules]
+
+
+def test_word_counts_of_phrases_as_a_regular_expression_counts_them() -> None:
+    rules = [
+        ["red teaming", "red"],
+        ["instruct*", "instruction tuning", "tuning"],
+        ["learning curve*", "curve*"],
+    ]
+    phrases = [
+        _phrase(keyword, rule, order)
+        for rule, keywords in enumerate(rules)
+        for order, keyword in enumerate(keywords)
+    ]
+    matcher = _WordMatcher([p for p in phrases if p is not None], len(rules))
+    text = "red teaming, red.teaming; instruction tuning - learning-curves learning, curve"
+    # "red teaming", then "red" before ".teaming"; "instruct*" wins over the phrase after it,
+    # leaving "tuning"; a match is not matched again inside ("curves" in "learning-curves").
+    assert matcher.count(text) == [2, 2, 2]
+
+
+def test_only_whole_ascii_words_make_a_phrase() -> None:
+    assert _phrase("Learning-Curve*", 0, 0) is not None
+    for keyword in ("C++", ".NET", "café", "don't", "a-"):
+        assert _phrase(keyword, 0, 0) is None
