@@ -237,15 +237,10 @@ def _measure_reload(site: Path, *, runs: int) -> dict[str, float]:
                         break
             samples.append(time.perf_counter() - started)
             print(f"reload {samples[-1]:.3f} s", flush=True)
-            # Let the deferred search index catch up before the next save.
-            deadline = time.monotonic() + 600
-            seen = 0
-            while seen < 2 and time.monotonic() < deadline:
-                try:
-                    if lines.get(timeout=5).startswith("Built"):
-                        seen += 1
-                except queue.Empty:
-                    break
+            # The reload above may be the preview of the saved page (`preview.py`): let the
+            # build that follows it finish before the next save.
+            while not lines.get(timeout=600).startswith("Built"):
+                pass
     finally:
         process.send_signal(signal.SIGINT)
         try:

@@ -15,7 +15,7 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from stat import S_ISDIR as stat_is_dir
@@ -172,14 +172,14 @@ def build(
     clean: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
-    defer_search: bool = False,
+    keep: Callable[[Catalog, Renderer], None] | None = None,
 ) -> BuildReport:
     """Build the site of `config` into its output folder; on any error the old output stays.
 
     `clean` ignores (and then replaces) the build cache and writes every file anew. `workers`
-    is how many processes render pages (default: one per core). `defer_search` (for `serve`,
-    so a browser reloads sooner) leaves the search index of the last build in place on an
-    incremental build; the next build without it brings the index up to date."""
+    is how many processes render pages (default: one per core). `keep`, if given, is handed
+    the build's catalog and renderer (`serve` previews saved papers with them, `preview.py`);
+    a build given `keep` loads the catalog even when it has nothing to write."""
     started = time.perf_counter()
     output_dir = check_output_dir(
         config.output_dir,
@@ -191,18 +191,17 @@ def build(
         progress=progress or make_progress(quiet=True),
         workers=workers or 0,
         started=started,
-        defer_search=defer_search,
+        keep=keep,
     )
     cache = BuildCache.open(config.root, fresh=clean)
     try:
         try:
             inputs = _inputs_digest(config)
-            unchanged = None if clean else job.unchanged(cache, inputs)
+            unchanged = None if clean or keep is not None else job.unchanged(cache, inputs)
             if unchanged is not None:
                 return unchanged
             report = job.run(cache, clean=clean)
-            if not defer_search:
-                cache.store_blob("inputs", inputs, [report.papers, report.pages])
+            cache.store_blob("inputs", inputs, [report.papers, report.pages])
             return report
         except (CacheCorrupt, sqlite3.DatabaseError) as exc:
             cache.close()
@@ -236,7 +235,7 @@ class _Job:
     workers: int
     """Processes that render pages; 0 until `run` sets it to one per core."""
     started: float
-    defer_search: bool = False
+    keep: Callable[[Catalog, Renderer], None] | None = None
     records: dict[str, OutputRecord] = field(default_factory=dict)
     reasons: list[tuple[str, str]] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
@@ -290,12 +289,7 @@ class _Job:
         try:
             self._pages(renderer, pages, sources, previous, target, why_all if full else "")
             self._extras(catalog, pages, previous, target, fingerprinter)
-            search_state = None
-            if self.defer_search and not full:
-                # Keep the old index for now; the build after this one brings it up to date.
-                self._reuse(previous, SEARCH_SOURCE)
-            else:
-                search_state = self._search(catalog, cache, previous, target)
+            search_state = self._search(catalog, cache, previous, target)
             if full:
                 swap_in(target, self.output_dir)
             else:
@@ -307,9 +301,10 @@ class _Job:
             remove_outputs(self.output_dir, removed)
         self._stamp(self.records if full else self.changed)
         cache.store_outputs(self.records)
-        if search_state is not None:
-            cache.store_blob("search", "state", search_state)
+        cache.store_blob("search", "state", search_state)
         cache.store_blob("output_dir", where, True)
+        if self.keep is not None:
+            self.keep(catalog, renderer)
         return BuildReport(
             output_dir=config.output_dir,
             papers=len(catalog.papers),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache, partial
@@ -38,6 +38,7 @@ __all__ = [
     "alternates",
     "plan_discovery_pages",
     "plan_pages",
+    "plan_paper_pages",
     "render_pages",
 ]
 
@@ -223,8 +224,19 @@ def _alias_pages(catalog: Catalog, paths: Mapping[str, str]) -> list[Page]:
     return pages
 
 
-def _paper_pages(catalog: Catalog, paths: Mapping[str, str]) -> list[Page]:
-    """One page per paper, with its neighbours of the same day in trending order."""
+def plan_paper_pages(catalog: Catalog, ids: Collection[str]) -> list[Page]:
+    """The pages of the papers `ids` alone, as `plan_pages` plans them."""
+    paths = {paper_id: urls.paper(paper_id) for paper_id in ids}
+    return _paper_pages(catalog, paths, [catalog.by_id[paper_id] for paper_id in ids])
+
+
+def _paper_pages(
+    catalog: Catalog,
+    paths: Mapping[str, str],
+    items: Sequence[EnrichedPaper] | None = None,
+) -> list[Page]:
+    """One page per paper (of `items`, else of all), with its neighbours of the same day in
+    trending order."""
     day_order = {period.key: period.paper_ids for period in catalog.periods.get("day", ())}
     position = {paper_id: index for ids in day_order.values() for index, paper_id in enumerate(ids)}
     topic_names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
@@ -232,7 +244,7 @@ def _paper_pages(catalog: Catalog, paths: Mapping[str, str]) -> list[Page]:
     by_id = catalog.by_id
     base_url = catalog.config.base_url
     pages = []
-    for item in catalog.papers:
+    for item in catalog.papers if items is None else items:
         paper = item.paper
         siblings = day_order.get(paper.day.isoformat(), (paper.id,))
         index = position.get(paper.id, 0)

@@ -3,8 +3,10 @@
 - An HTTP server serves the output folder, the last good build. Into each HTML page it serves
   (never into the files on disk) it adds a small script that listens for server-sent events.
 - watchdog watches content/, templates/, static/ and site.yaml. A burst of events (an editor
-  saving, a `git checkout`) is gathered until things are quiet for `DEBOUNCE_SECONDS`, then the
-  site is rebuilt incrementally and every open tab is told to reload.
+  saving, a `git checkout`) is gathered until things are quiet for `DEBOUNCE_SECONDS`. When
+  only papers were saved, their own pages are rendered first from the last build's catalog
+  (`preview.py`) and the open tabs reload at once; then the site is rebuilt incrementally and
+  every open tab is told to reload again.
 - A failed build is printed with its file and line, and every served page shows the error in a
   banner above the last good build, until a save builds again.
 """
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
@@ -31,6 +33,10 @@ from .build import BuildReport, build
 from .config import CONFIG_FILE, SiteConfig
 from .errors import SiteError
 from .progress import make_progress
+
+if TYPE_CHECKING:
+    from .models import Catalog
+    from .render import Renderer
 
 __all__ = ["DEBOUNCE_SECONDS", "EVENTS_PATH", "DevServer"]
 
@@ -57,6 +63,8 @@ class _State:
     """Bumped after every build, good or bad: the tabs reload."""
     error: str | None = None
     """The last build's error, while it lasts."""
+    preview: bool = False
+    """Whether the last reload is for previewed pages, the build still to come."""
     stopping: bool = False
     changed: threading.Condition = field(default_factory=threading.Condition)
 
@@ -78,6 +86,11 @@ class DevServer:
         self._state = _State()
         self._dirty = threading.Event()
         self._last_event = 0.0
+        self._saved: set[Path] = set()
+        """Files saved since the last build began (guarded by `_saved_lock`)."""
+        self._saved_lock = threading.Lock()
+        self._last_good: tuple[Catalog, Renderer] | None = None
+        """The last good build's catalog and renderer, which previews start from."""
         self.config = load_config()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self._server.daemon_threads = True
@@ -140,12 +153,16 @@ class DevServer:
     def _ignored(self, path: str) -> bool:
         """Events outside what the site is made of: the output, the cache, editors' files."""
         target = Path(path)
+        if target == self.config.root:
+            return True  # a change to its list of files, as each build makes: site.yaml has its own
         if target.parent == self.config.root:
             return target.name != CONFIG_FILE
         name = target.name
         return name.startswith((".#", ".~")) or name.endswith(("~", ".swp", ".swx", ".tmp"))
 
-    def _on_change(self) -> None:
+    def _on_change(self, paths: list[Path]) -> None:
+        with self._saved_lock:
+            self._saved.update(paths)
         self._last_event = time.monotonic()
         self._dirty.set()
 
@@ -158,39 +175,64 @@ class DevServer:
             while time.monotonic() - self._last_event < DEBOUNCE_SECONDS:
                 time.sleep(DEBOUNCE_SECONDS / 2)
             self._dirty.clear()
-            # After start, other threads run: render in this process rather than fork. The
-            # search index waits until the tabs have reloaded, unless more edits came meanwhile.
-            if self._rebuild(workers=1, defer_search=True) is not None and not self._dirty.is_set():
-                self._rebuild(workers=1, announce=False)
+            with self._saved_lock:
+                saved, self._saved = self._saved, set()
+            self._preview(saved)
+            # After start, other threads run: render in this process rather than fork.
+            self._rebuild(workers=1)
 
-    def _rebuild(
-        self, *, workers: int | None, defer_search: bool = False, announce: bool = True
-    ) -> BuildReport | None:
-        """Build, then tell the tabs to reload; a build that only brings the search index up
-        to date (`announce` False) changes no page, so it tells them only if it failed."""
+    def _preview(self, saved: set[Path]) -> None:
+        """Render the pages of the saved papers and reload the tabs, if they were all papers
+        the last good build knows and that build is what the tabs show (no error)."""
+        papers = self.config.content_dir / "papers"
+        if (
+            self._last_good is None
+            or self._state.error is not None
+            or not saved
+            or any(path.suffix != ".md" or papers not in path.parents for path in saved)
+        ):
+            return
+        from .preview import preview_papers  # noqa: PLC0415 - a build imported the rest
+
+        try:
+            written = preview_papers(*self._last_good, saved)
+        except SiteError:
+            return  # the build that follows reports it
+        if written:
+            self._announce(error=None, preview=True)
+
+    def _rebuild(self, *, workers: int | None) -> BuildReport | None:
+        """Build, keeping its catalog for previews (so even a build with nothing to write
+        loads it), then tell the tabs to reload."""
         report: BuildReport | None = None
         error: str | None = None
+        kept: list[tuple[Catalog, Renderer]] = []
         try:
             self.config = self._load_config()
             report = build(
                 self.config,
                 progress=make_progress(quiet=self._quiet),
                 workers=workers,
-                defer_search=defer_search,
+                keep=lambda catalog, renderer: kept.append((catalog, renderer)),
             )
         except SiteError as exc:
             error = str(exc)
         if error is not None:
             print(f"error: {error}", file=sys.stderr, flush=True)
-        elif report is not None and not self._quiet and (announce or report.written):
-            self._say(report.summary())
-        if error is None and not announce:
-            return report
+        elif report is not None:
+            self._last_good = kept[-1] if kept else self._last_good
+            if not self._quiet:
+                self._say(report.summary())
+        self._announce(error=error, preview=False)
+        return report
+
+    def _announce(self, *, error: str | None, preview: bool) -> None:
+        """Tell every open tab to reload."""
         with self._state.changed:
             self._state.error = error
+            self._state.preview = preview
             self._state.generation += 1
             self._state.changed.notify_all()
-        return report
 
     # Serving.
 
@@ -261,12 +303,12 @@ class DevServer:
                     )
                     if state.stopping:
                         return
-                    generation, error = state.generation, state.error
+                    generation, error, preview = state.generation, state.error, state.preview
                 if generation == seen:
                     request.wfile.write(b": keep-alive\n\n")
                 else:
                     seen = generation
-                    kind = "error" if error else "ok"
+                    kind = "error" if error else "preview" if preview else "ok"
                     request.wfile.write(f"event: reload\ndata: {generation} {kind}\n\n".encode())
                 request.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):
@@ -278,13 +320,20 @@ def _news(state: _State, seen: int) -> bool:
 
 
 class _Changes(FileSystemEventHandler):
-    def __init__(self, notify: Callable[[], None], *, ignore: Callable[[str], bool]) -> None:
+    """Passes on the paths of relevant events: a folder's "modified" (its list of files
+    changed, as a save by rename does) passes on none, but still counts as a change."""
+
+    def __init__(
+        self, notify: Callable[[list[Path]], None], *, ignore: Callable[[str], bool]
+    ) -> None:
         self._notify = notify
         self._ignore = ignore
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in {"opened", "closed_no_write"}:
             return
-        paths = [event.src_path, getattr(event, "dest_path", "")]
-        if any(path and not self._ignore(str(path)) for path in paths):
-            self._notify()
+        paths = [str(event.src_path), str(getattr(event, "dest_path", "") or "")]
+        relevant = [Path(path) for path in paths if path and not self._ignore(path)]
+        if relevant:
+            folder_listing = event.is_directory and event.event_type == "modified"
+            self._notify([] if folder_listing else relevant)

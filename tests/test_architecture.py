@@ -43,6 +43,7 @@ RANKS = {
     "writer": 4,
     "build": 8,
     "serve": 8,
+    "preview": 8,
     "check": 8,
     "digest": 8,
     "ingest": 8,

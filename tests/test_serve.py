@@ -103,9 +103,13 @@ def test_serve_reloads_on_edits_and_shows_errors_until_mended(
     title = re.search(r'^title: "(.*)"$', original, re.MULTILINE)
     assert title is not None
     paper.write_text(original.replace(title.group(1), "Served Fresh From The Dev Server"), "utf-8")
-    assert served.next_reload() == "ok"
+    # First the saved paper's own page, rendered ahead of the build, then the whole build.
+    assert served.next_reload() == "preview"
     status, page = served.get("papers/2606.12488/")
     assert status == 200 and "Served Fresh From The Dev Server" in page
+    assert served.next_reload() == "ok"
+    status, page = served.get("")
+    assert "Served Fresh From The Dev Server" in page  # the home page's list, too
 
     paper.write_text(original.replace("\nsource:", "\nupvotes: [broken\nsource:", 1), "utf-8")
     assert served.next_reload() == "error"
@@ -125,5 +129,7 @@ def test_serve_reloads_on_edits_and_shows_errors_until_mended(
     stdout, stderr = served.process.communicate(timeout=_TIMEOUT)
     assert served.process.returncode == 0, stderr
     assert "Stopped." in stdout
+    # One build per good save since "Serving": a build's own writes start no other.
+    assert stdout.count("Built ") == 2, stdout
     assert "2606.12488.md:" in stderr  # the error was printed in the terminal too
     assert "Traceback" not in stderr
