@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 import os
 import re
 import time
@@ -101,7 +102,7 @@ def _load(
         for index, (row, stamp) in enumerate(zip(rows, stamps, strict=True))
         if row is None or not stamp or row.stamp != stamp
     ]
-    reader = _Reader(files, rows, salt, topics)
+    reader = _Reader(files, rows, stamps, salt, topics)
     smallest, largest = _CHUNK_SIZES
     chunk = min(largest, max(smallest, len(unread) // (max(workers, 1) * _CHUNKS_PER_WORKER)))
     read = fork_map(reader, unread, workers=workers, chunk=chunk)
@@ -122,7 +123,7 @@ def _load(
             digest, new_row, paper = outcome
             papers.append(paper_from_row(new_row, path) if paper is None else paper)
             digests.append(digest)
-            changed[str(path)] = replace(new_row, stamp=stamp)
+            changed[str(path)] = new_row
         else:
             _, message, line, field = outcome
             problems.append(ContentError(message, path=path, line=line, field=field))
@@ -143,10 +144,12 @@ class _Reader:
         self,
         files: list[tuple[Path, int, int]],
         rows: list[CachedPaper | None],
+        stamps: list[str],
         salt: bytes,
         topics: Collection[str],
     ) -> None:
-        self.files, self.rows, self.salt, self.topics = files, rows, salt, topics
+        self.files, self.rows, self.stamps = files, rows, stamps
+        self.salt, self.topics = salt, topics
         self.parent = os.getpid()
 
     def __call__(self, index: int) -> _Same | _New | _Failed:
@@ -160,7 +163,7 @@ class _Reader:
             paper = _parse(data, path, self.topics)
         except ContentError as exc:
             return (digest, exc.message, exc.line, exc.field)
-        new_row = paper_to_row(paper, digest=digest, stamp="")
+        new_row = paper_to_row(paper, digest=digest, stamp=self.stamps[index])
         return (digest, new_row, paper if os.getpid() == self.parent else None)
 
 
@@ -196,18 +199,14 @@ _ROW_FIELDS = tuple(
 def paper_to_row(paper: Paper, *, digest: str, stamp: str) -> CachedPaper:
     """A parsed paper as a cache row (its path is the row's key). Every field of `Paper` but
     the path is written, so a new field cannot be forgotten here."""
-    values: list[Any] = []
-    for name in _ROW_FIELDS:
-        value = getattr(paper, name)
-        if name in _DATE_FIELDS:
-            value = value.isoformat() if value is not None else None
-        elif name == "links":
-            value = [[link.kind, link.url] for link in value]
-        elif name == "affiliations":
-            value = {author: list(places) for author, places in value.items()}
-        elif isinstance(value, tuple):
-            value = list(value)
-        values.append(value)
+    values = list(_ROW_VALUES(paper))  # tuples are written as JSON lists as they are
+    for index in _DATE_INDICES:
+        if values[index] is not None:
+            values[index] = values[index].isoformat()
+    values[_LINKS_INDEX] = [[link.kind, link.url] for link in paper.links]
+    values[_AFFILIATIONS_INDEX] = {
+        author: list(places) for author, places in paper.affiliations.items()
+    }
     return CachedPaper(
         digest=digest,
         stamp=stamp,
@@ -215,6 +214,12 @@ def paper_to_row(paper: Paper, *, digest: str, stamp: str) -> CachedPaper:
         abstract=paper.abstract,
         notes=paper.notes,
     )
+
+
+_ROW_VALUES = operator.attrgetter(*_ROW_FIELDS)
+_DATE_INDICES = [index for index, name in enumerate(_ROW_FIELDS) if name in _DATE_FIELDS]
+_LINKS_INDEX = _ROW_FIELDS.index("links")
+_AFFILIATIONS_INDEX = _ROW_FIELDS.index("affiliations")
 
 
 def paper_from_row(row: CachedPaper, path: Path) -> Paper:
