@@ -75,10 +75,11 @@ def load_papers(
 # systems keep times in ticks): its stamp is not trusted, so the next build reads it again.
 _RACY_NS = 2_000_000_000
 
-# What reading one file gives (`_Reader`): its cached row still holds, or a new row (with the
-# paper itself when read in this process), or the error; each with the file's digest.
+# What reading one file gives (`_Reader`): its cached row still holds, or a new row's data,
+# abstract and notes (with the paper itself when read in this process), or the error; each with
+# the file's digest. Plain tuples: they pickle faster than the dataclasses.
 _Same = tuple[str]
-_New = tuple[str, CachedPaper, Paper | None]
+_New = tuple[str, str, str, str, Paper | None]
 _Failed = tuple[str, str, int | None, str | None]
 _CHUNKS_PER_WORKER = 16
 """Tasks per worker: enough to share the work out evenly, few enough that handing them out
@@ -102,7 +103,7 @@ def _load(
         for index, (row, stamp) in enumerate(zip(rows, stamps, strict=True))
         if row is None or not stamp or row.stamp != stamp
     ]
-    reader = _Reader(files, rows, stamps, salt, topics)
+    reader = _Reader(files, rows, salt, topics)
     smallest, largest = _CHUNK_SIZES
     chunk = min(largest, max(smallest, len(unread) // (max(workers, 1) * _CHUNKS_PER_WORKER)))
     read = fork_map(reader, unread, workers=workers, chunk=chunk)
@@ -119,8 +120,9 @@ def _load(
             digests.append(row.digest if outcome is None else outcome[0])
             if row.stamp != stamp:
                 changed[str(path)] = replace(row, stamp=stamp)
-        elif len(outcome) == 3:
-            digest, new_row, paper = outcome
+        elif len(outcome) == 5:
+            digest, data, abstract, notes, paper = outcome
+            new_row = CachedPaper(digest, stamp, data, abstract, notes)
             papers.append(paper_from_row(new_row, path) if paper is None else paper)
             digests.append(digest)
             changed[str(path)] = new_row
@@ -144,12 +146,10 @@ class _Reader:
         self,
         files: list[tuple[Path, int, int]],
         rows: list[CachedPaper | None],
-        stamps: list[str],
         salt: bytes,
         topics: Collection[str],
     ) -> None:
-        self.files, self.rows, self.stamps = files, rows, stamps
-        self.salt, self.topics = salt, topics
+        self.files, self.rows, self.salt, self.topics = files, rows, salt, topics
         self.parent = os.getpid()
 
     def __call__(self, index: int) -> _Same | _New | _Failed:
@@ -163,8 +163,9 @@ class _Reader:
             paper = _parse(data, path, self.topics)
         except ContentError as exc:
             return (digest, exc.message, exc.line, exc.field)
-        new_row = paper_to_row(paper, digest=digest, stamp=self.stamps[index])
-        return (digest, new_row, paper if os.getpid() == self.parent else None)
+        row = paper_to_row(paper, digest=digest, stamp="")
+        here = os.getpid() == self.parent
+        return (digest, row.data, row.abstract, row.notes, paper if here else None)
 
 
 def _paper_stats(folder: Path) -> list[tuple[Path, int, int]]:
