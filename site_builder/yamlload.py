@@ -132,8 +132,8 @@ class _AnyText:
         return True
 
 
-_RESOLVER: Any = yaml.SafeLoader("")
-"""Types plain scalars and builds the typed ones, exactly as PyYAML's loaders do."""
+_RESOLVER: Any = _Loader("")
+"""Types plain scalars and builds the typed ones, exactly as the loader PyYAML reads with."""
 _TYPED_STARTS = (
     frozenset(key for key in _RESOLVER.yaml_implicit_resolvers if key)
     if None not in _RESOLVER.yaml_implicit_resolvers
@@ -141,7 +141,7 @@ _TYPED_STARTS = (
 )
 """The first characters of the plain scalars YAML may read as something other than text."""
 _BUILDERS: dict[str, Callable[[Any, yaml.ScalarNode], Any]] = {
-    tag: yaml.SafeLoader.yaml_constructors[tag]
+    tag: _Loader.yaml_constructors[tag]
     for tag in (
         "tag:yaml.org,2002:null",
         "tag:yaml.org,2002:bool",
@@ -158,7 +158,7 @@ class _Unsure(Exception):
 
 def _plain_mapping(text: str, first_line: int) -> YamlMapping | None:
     """`text` as `load_mapping` reads it if it keeps to the plain subset, else None."""
-    if _UNSURE_TEXT.search(text):
+    if _UNSURE_TEXT.search(text) or _RESOLVER.yaml_path_resolvers:  # (types set by position)
         return None
     rows = text.split("\n")
     data: dict[str, Any] = {}
