@@ -82,30 +82,30 @@ class Document:
 
 def parse_document(text: str, *, path: Path) -> Document:
     """Split a paper file; errors name `path` and the line."""
-    lines = text.split("\n")
-    if not lines or lines[0].rstrip() != _FENCE:
+    opening_end = text.find("\n")
+    if (text[:opening_end] if opening_end >= 0 else text).rstrip() != _FENCE:
         raise ContentError(
             "a paper file must start with a '---' line opening its front matter", path=path, line=1
         )
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in (_FENCE, "..."):
-            closing = index
-            break
-    else:
+    closing = _CLOSING_RE.search(text, opening_end + 1) if opening_end >= 0 else None
+    if closing is None:
         raise ContentError(
             "the front matter opened here is never closed: add a '---' line after it",
             path=path,
             line=1,
         )
+    closing_line = 1 + text.count("\n", 0, closing.start())
     meta = load_mapping(
-        "\n".join(lines[1:closing]),
+        text[opening_end + 1 : max(closing.start() - 1, opening_end + 1)],
         path=path,
         error=ContentError,
         first_line=2,
         what="front matter",
     )
-    body = "\n".join(lines[closing + 1 :])
-    match = _NOTES_RE.search(body)
+    body_start = text.find("\n", closing.start())
+    body = text[body_start + 1 :] if body_start >= 0 else ""
+    # The heading is rare and the regular expression slow on long bodies: look for it first.
+    match = _NOTES_RE.search(body) if NOTES_HEADING in body else None
     if match:
         abstract, notes = body[: match.start()], body[match.end() :]
     else:
@@ -115,8 +115,13 @@ def parse_document(text: str, *, path: Path) -> Document:
         abstract=abstract.strip(),
         notes=notes.strip(),
         body=body,
-        body_line=closing + 2,
+        body_line=closing_line + 1,
     )
+
+
+# The line closing the front matter: a fence, or YAML's end of document, then only whitespace
+# (what `str.rstrip` strips, within the line).
+_CLOSING_RE = re.compile(r"^(?:---|\.\.\.)[^\S\n]*$", re.MULTILINE)
 
 
 class _Dumper(yaml.SafeDumper):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 import os
 import re
 import time
@@ -20,6 +21,7 @@ from .errors import ContentError, SiteError, raise_collected
 from .fingerprint import Fingerprinter, digest_bytes, digest_text
 from .frontmatter import CONTROL_CHARACTERS, Document, parse_document
 from .models import LINK_KINDS, Link, Paper
+from .workers import fork_map
 
 __all__ = [
     "PARSER_VERSION",
@@ -52,27 +54,18 @@ def load_papers(
     topics: Collection[str],
     cache: BuildCache | None = None,
     fingerprinter: Fingerprinter | None = None,
+    workers: int = 1,
 ) -> tuple[Paper, ...]:
-    """Load every paper; all problems across all files are reported together.
+    """Load every paper; all problems across all files are reported together, in path order.
 
     `topics` are the known topic slugs that a paper may pin. With a `cache`, a file whose bytes
     (and the parser, and the topics) are unchanged since the last build is not parsed again, and
     one whose size and modification time are unchanged is not even read; `fingerprinter` is
     then told each paper's digest, made from its file's (so page digests need not walk papers).
+    The files that must be read are read and parsed by up to `workers` processes.
     """
-    if cache is None:
-        papers: list[Paper] = []
-        problems: list[SiteError] = []
-        for path in paper_files(papers_dir):
-            try:
-                papers.append(load_paper(path, topics=topics))
-            except ContentError as exc:
-                problems.append(exc)
-        problems.extend(_duplicates(papers))
-        raise_collected(problems)
-        return tuple(papers)
-    loaded, digests = _load_cached(papers_dir, topics, cache)
-    if fingerprinter is not None:
+    loaded, digests = _load(papers_dir, topics, cache or BuildCache.disabled(), workers)
+    if cache is not None and fingerprinter is not None:
         for paper, digest in zip(loaded, digests, strict=True):
             fingerprinter.vouch(paper, digest_text("Paper", digest, str(paper.path)))
     return loaded
@@ -82,47 +75,97 @@ def load_papers(
 # systems keep times in ticks): its stamp is not trusted, so the next build reads it again.
 _RACY_NS = 2_000_000_000
 
+# What reading one file gives (`_Reader`): its cached row still holds, or a new row's data,
+# abstract and notes (with the paper itself when read in this process), or the error; each with
+# the file's digest. Plain tuples: they pickle faster than the dataclasses.
+_Same = tuple[str]
+_New = tuple[str, str, str, str, Paper | None]
+_Failed = tuple[str, str, int | None, str | None]
+_CHUNKS_PER_WORKER = 16
+"""Tasks per worker: enough to share the work out evenly, few enough that handing them out
+(a few milliseconds each on a busy machine) costs little."""
+_CHUNK_SIZES = (32, 1024)
 
-def _load_cached(
-    papers_dir: Path, topics: Collection[str], cache: BuildCache
+
+def _load(
+    papers_dir: Path, topics: Collection[str], cache: BuildCache, workers: int
 ) -> tuple[tuple[Paper, ...], list[str]]:
     """The papers and the digest of each one's file (with the parser version and topics)."""
-    papers: list[Paper] = []
-    digests: list[str] = []
-    problems: list[SiteError] = []
     salt = f"{PARSER_VERSION}\x00{','.join(sorted(topics))}\x00".encode()
     tag = digest_bytes(salt)[:8]
     known = cache.papers()
-    changed: dict[str, CachedPaper] = {}
     racy = time.time_ns() - _RACY_NS
-    for path, size, mtime in _paper_stats(papers_dir):
-        name = str(path)
-        stamp = f"{tag}:{size}:{mtime}" if mtime < racy else ""
-        row = known.get(name)
-        if row is not None and stamp and row.stamp == stamp:
+    files = _paper_stats(papers_dir)
+    stamps = [f"{tag}:{size}:{mtime}" if mtime < racy else "" for _, size, mtime in files]
+    rows = [known.get(str(path)) for path, _, _ in files]
+    unread = [
+        index
+        for index, (row, stamp) in enumerate(zip(rows, stamps, strict=True))
+        if row is None or not stamp or row.stamp != stamp
+    ]
+    reader = _Reader(files, rows, salt, topics)
+    smallest, largest = _CHUNK_SIZES
+    chunk = min(largest, max(smallest, len(unread) // (max(workers, 1) * _CHUNKS_PER_WORKER)))
+    read = fork_map(reader, unread, workers=workers, chunk=chunk)
+    outcomes = dict(zip(unread, read, strict=True))
+    papers: list[Paper] = []
+    digests: list[str] = []
+    problems: list[SiteError] = []
+    changed: dict[str, CachedPaper] = {}
+    for index, (path, _, _) in enumerate(files):
+        row, stamp, outcome = rows[index], stamps[index], outcomes.get(index)
+        if outcome is None or len(outcome) == 1:  # the cached row holds
+            assert row is not None
             papers.append(paper_from_row(row, path))
-            digests.append(row.digest)
-            continue
-        data = path.read_bytes()
-        digest = digest_bytes(salt + data)
-        if row is not None and row.digest == digest:
-            paper = paper_from_row(row, path)
+            digests.append(row.digest if outcome is None else outcome[0])
             if row.stamp != stamp:
-                changed[name] = replace(row, stamp=stamp)
+                changed[str(path)] = replace(row, stamp=stamp)
+        elif len(outcome) == 5:
+            digest, data, abstract, notes, paper = outcome
+            new_row = CachedPaper(digest, stamp, data, abstract, notes)
+            papers.append(paper_from_row(new_row, path) if paper is None else paper)
+            digests.append(digest)
+            changed[str(path)] = new_row
         else:
-            try:
-                paper = _parse(data, path, topics)
-            except ContentError as exc:
-                problems.append(exc)
-                continue
-            changed[name] = paper_to_row(paper, digest=digest, stamp=stamp)
-        papers.append(paper)
-        digests.append(digest)
+            _, message, line, field = outcome
+            problems.append(ContentError(message, path=path, line=line, field=field))
     problems.extend(_duplicates(papers))
     raise_collected(problems)
     seen = {str(paper.path) for paper in papers}
     cache.update_papers(changed, removed=[name for name in known if name not in seen])
     return tuple(papers), digests
+
+
+class _Reader:
+    """Reads, digests and parses one file by its index; run in worker processes (forked, so
+    the file list and cached rows are already there), it returns plain values to pickle back:
+    a row, not a `Paper` (a row crosses several times faster), and errors as values (an
+    exception would lose its line and field on the way)."""
+
+    def __init__(
+        self,
+        files: list[tuple[Path, int, int]],
+        rows: list[CachedPaper | None],
+        salt: bytes,
+        topics: Collection[str],
+    ) -> None:
+        self.files, self.rows, self.salt, self.topics = files, rows, salt, topics
+        self.parent = os.getpid()
+
+    def __call__(self, index: int) -> _Same | _New | _Failed:
+        path = self.files[index][0]
+        data = path.read_bytes()
+        digest = digest_bytes(self.salt + data)
+        row = self.rows[index]
+        if row is not None and row.digest == digest:
+            return (digest,)
+        try:
+            paper = _parse(data, path, self.topics)
+        except ContentError as exc:
+            return (digest, exc.message, exc.line, exc.field)
+        row = paper_to_row(paper, digest=digest, stamp="")
+        here = os.getpid() == self.parent
+        return (digest, row.data, row.abstract, row.notes, paper if here else None)
 
 
 def _paper_stats(folder: Path) -> list[tuple[Path, int, int]]:
@@ -157,18 +200,14 @@ _ROW_FIELDS = tuple(
 def paper_to_row(paper: Paper, *, digest: str, stamp: str) -> CachedPaper:
     """A parsed paper as a cache row (its path is the row's key). Every field of `Paper` but
     the path is written, so a new field cannot be forgotten here."""
-    values: list[Any] = []
-    for name in _ROW_FIELDS:
-        value = getattr(paper, name)
-        if name in _DATE_FIELDS:
-            value = value.isoformat() if value is not None else None
-        elif name == "links":
-            value = [[link.kind, link.url] for link in value]
-        elif name == "affiliations":
-            value = {author: list(places) for author, places in value.items()}
-        elif isinstance(value, tuple):
-            value = list(value)
-        values.append(value)
+    values = list(_ROW_VALUES(paper))  # tuples are written as JSON lists as they are
+    for index in _DATE_INDICES:
+        if values[index] is not None:
+            values[index] = values[index].isoformat()
+    values[_LINKS_INDEX] = [[link.kind, link.url] for link in paper.links]
+    values[_AFFILIATIONS_INDEX] = {
+        author: list(places) for author, places in paper.affiliations.items()
+    }
     return CachedPaper(
         digest=digest,
         stamp=stamp,
@@ -176,6 +215,12 @@ def paper_to_row(paper: Paper, *, digest: str, stamp: str) -> CachedPaper:
         abstract=paper.abstract,
         notes=paper.notes,
     )
+
+
+_ROW_VALUES = operator.attrgetter(*_ROW_FIELDS)
+_DATE_INDICES = [index for index, name in enumerate(_ROW_FIELDS) if name in _DATE_FIELDS]
+_LINKS_INDEX = _ROW_FIELDS.index("links")
+_AFFILIATIONS_INDEX = _ROW_FIELDS.index("affiliations")
 
 
 def paper_from_row(row: CachedPaper, path: Path) -> Paper:
@@ -294,7 +339,16 @@ def _parse(data: bytes, path: Path, topics: Collection[str]) -> Paper:
         raise ContentError(f"not UTF-8 text ({exc.reason})", path=path) from None
     # Read as text mode would: universal newlines.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return _validate(parse_document(text, path=path), path, topics)
+    doc = parse_document(text, path=path)
+    # A value can only hold a control character written in the file or spelt as a YAML escape,
+    # which needs a backslash in the front matter: without either, nothing needs looking at.
+    # (Control characters are ASCII, so the bytes tell: deleting every other byte is quick.)
+    front_end = len(text) - len(doc.body)
+    clean = not data.translate(None, _NOT_CONTROL) and text.find("\\", 0, front_end) == -1
+    return _validate(doc, path, topics, controls=not clean)
+
+
+_NOT_CONTROL = bytes(byte for byte in range(256) if not CONTROL_CHARACTERS.match(chr(byte)))
 
 
 class _Fields:
@@ -428,8 +482,12 @@ def _reject_controls(doc: Document, path: Path) -> None:
             raise ContentError(_CONTROL_MESSAGE, path=path, line=line, field=field)
 
 
-def _validate(doc: Document, path: Path, topics: Collection[str]) -> Paper:
-    _reject_controls(doc, path)
+def _validate(
+    doc: Document, path: Path, topics: Collection[str], *, controls: bool = True
+) -> Paper:
+    """`controls`: whether the document may hold control characters (to be reported)."""
+    if controls:
+        _reject_controls(doc, path)
     fields = _Fields(doc, path)
     paper_id = fields.text("id", required=True)
     assert paper_id is not None

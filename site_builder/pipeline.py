@@ -31,5 +31,6 @@ def load_catalog(
         topics={rule.slug for rule in config.topics},
         cache=cache,
         fingerprinter=fingerprinter,
+        workers=workers,
     )
     return enrich(papers, config, cache, workers=workers, fingerprinter=fingerprinter)

@@ -289,3 +289,35 @@ hidden: true
     for data in ("{not json", "[]", json.dumps({"id": "x"})):
         with pytest.raises(CacheCorrupt):
             paper_from_row(dataclasses.replace(row, data=data), path)
+
+
+def test_a_parallel_load_reports_every_problem_as_a_serial_load_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files parsed by forked workers give the same papers, and the same errors (file, line,
+    field, all at once, in path order), as files parsed here; with the cache or without."""
+    from site_builder import workers  # noqa: PLC0415
+    from site_builder.cache import BuildCache  # noqa: PLC0415
+
+    monkeypatch.setattr(workers, "PARALLEL_MIN_ITEMS", 1)  # fork even for a few files
+    for number in range(40):
+        (tmp_path / f"p{number:02}.md").write_text(GOOD.replace("2403.01234", f"2403.{number:05}"))
+    good = {workers_: load_papers(tmp_path, topics=TOPICS, workers=workers_) for workers_ in (1, 2)}
+    assert good[1] == good[2] and len(good[1]) == 40
+    (tmp_path / "p07.md").write_text(GOOD.replace("rank: 2", "rank: 0"))
+    (tmp_path / "p31.md").write_text(GOOD.replace("  code:", "  video:"))
+    (tmp_path / "p33.md").write_text(GOOD.replace("2403.01234", "2403.00001"))
+    messages = set()
+    for workers_ in (1, 2):
+        for cache in (None, BuildCache.open(tmp_path / f"site{workers_}")):
+            with pytest.raises(ContentError) as caught:
+                load_papers(tmp_path, topics=TOPICS, cache=cache, workers=workers_)
+            messages.add(str(caught.value))
+    assert messages == {
+        "3 problems:\n"
+        f"  {tmp_path / 'p07.md'}:12: rank: must be a whole number of at least 1, not 0\n"
+        f"  {tmp_path / 'p31.md'}:10: links.video: unknown link kind; use one of "
+        "arxiv, pdf, code, project, huggingface, doi\n"
+        f"  {tmp_path / 'p33.md'}:2: id: duplicate id '2403.00001': same id in "
+        f"{tmp_path / 'p01.md'}"
+    }
