@@ -177,15 +177,13 @@ def page_sources(
             shared = by_names[key] = digest_text(
                 config, *(f"{name}={shared_digests[name]}" for name in used)
             )[:16]
-        context = fingerprinter.digest(
-            (
-                page.path,
-                page.template,
-                page.title,
-                page.description,
-                page.root_absolute,
-                page.context if page.made_from is None else page.made_from,
-            )
+        context = fingerprinter.digest_items(
+            page.path,
+            page.template,
+            page.title,
+            page.description,
+            page.root_absolute,
+            page.context if page.made_from is None else page.made_from,
         )
         sources.append(PageSource(found.fingerprint, shared, context))
     if cache is not None and templates.analyses != known:
