@@ -282,7 +282,9 @@ class _Job:
             )
             pages = render.plan_pages(catalog)
             renderer = render.Renderer(catalog)
-            sources = dependencies.page_sources(pages, renderer, fingerprinter, cache)
+            sources = dependencies.page_sources(
+                pages, renderer, fingerprinter, cache, workers=self.workers
+            )
         where = str(self.output_dir)
         previous = cache.outputs() if cache.blob("output_dir", where) is not None else {}
         full = clean or not previous or not self.output_dir.is_dir()

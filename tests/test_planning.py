@@ -17,6 +17,7 @@ from site_builder.fingerprint import Fingerprinter
 from site_builder.load import load_papers, paper_files
 from site_builder.pipeline import load_catalog
 from site_builder.render import Renderer, plan_pages
+from site_builder.workers import PARALLEL_MIN_ITEMS
 
 NOW = date(2026, 6, 12)
 _PAPER_KEYS = {
@@ -81,6 +82,23 @@ def test_page_digests_are_the_same_from_the_cache_and_change_with_the_content(
     # A page that shows nothing of the edited paper keeps its digest.
     assert "404.html" not in changed
     assert "search/index.html" not in changed
+
+
+def test_page_digests_made_by_worker_processes_are_the_ones_made_here(seeded_site: Path) -> None:
+    """Worker processes digest the pages' own parts when there are many pages: they start with
+    the build's fingerprinter, so each digest is the one this process makes."""
+    config = load_config(seeded_site, now=NOW)
+    fingerprinter = Fingerprinter()
+    catalog = load_catalog(config, BuildCache.disabled(), fingerprinter=fingerprinter)
+    pages = plan_pages(catalog)
+    many = pages * (-(-PARALLEL_MIN_ITEMS // len(pages)) + 1)  # enough to fork for
+    renderer = Renderer(catalog)
+    serial = page_sources(many, renderer, fingerprinter, workers=1)
+    assert page_sources(many, renderer, fingerprinter, workers=2) == serial
+    # A fingerprinter that knows no paper yet walks them, in the workers as here.
+    walked = page_sources(many, renderer, Fingerprinter(), workers=1)
+    assert page_sources(many, renderer, Fingerprinter(), workers=2) == walked
+    assert len(set(serial[: len(pages)])) == len(pages)
 
 
 def test_old_files_are_trusted_by_size_and_time_new_ones_read_again(papers_site: Path) -> None:
