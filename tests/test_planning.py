@@ -3,6 +3,7 @@ must not change what a page is made from, nor what it says. No timings here."""
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sqlite3
@@ -10,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from site_builder import citation, urls
+from site_builder.build import build
 from site_builder.cache import CACHE_DIR, BuildCache
 from site_builder.config import load_config
 from site_builder.dependencies import page_sources
@@ -159,3 +161,16 @@ def test_paper_files_come_in_the_same_order_from_the_cache(tmp_path: Path) -> No
         cache.close()
     assert [paper.path for paper in cached] == paper_files(papers)
     assert [paper.path for paper in load_papers(papers, topics=topics)] == paper_files(papers)
+
+
+def test_a_build_leaves_no_object_frozen_from_the_cycle_collector(papers_site: Path) -> None:
+    """The build freezes what it loads so the collector skips it; once it ends, a long-lived
+    process (`serve`) must be able to collect it again."""
+    config = load_config(papers_site, now=NOW)
+    frozen = gc.get_freeze_count()
+    build(config, workers=1)
+    assert gc.get_freeze_count() == frozen
+    paper = papers_site / "content" / "papers" / "2026" / "2606.12488.md"
+    paper.write_text(paper.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    assert build(config, workers=1).written > 0
+    assert gc.get_freeze_count() == frozen
