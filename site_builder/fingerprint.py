@@ -123,6 +123,10 @@ class Fingerprinter:
     def _items(self, items: Sequence[Any], parts: list[str]) -> None:
         """`_walk` of each of `items`, with texts and values seen before taken on the spot
         (the bulk of a page: lists of papers)."""
+        if items and type(items[0]) is str and all(type(item) is str for item in items):
+            # Paper ids: an author's, a topic's, a day's (no text is ever remembered).
+            parts.extend([f"s{len(item)}:{item}" for item in items])
+            return
         memo = self._memo
         # Most lists are of papers seen before: their parts are looked up in one pass at C
         # speed. A hit is the very object remembered (it is kept alive, so no other has its id).

@@ -16,7 +16,7 @@ from site_builder.enrich.archives import group_periods, week_key
 from site_builder.enrich.authors import group_authors
 from site_builder.enrich.trending import latest_positions, newest_first
 from site_builder.feedlist import topic_feeds
-from site_builder.fingerprint import Fingerprinter
+from site_builder.fingerprint import Fingerprinter, digest_text
 from site_builder.models import Catalog, EnrichedPaper, Paper, Topic
 from site_builder.urls import slugify
 
@@ -171,6 +171,7 @@ _VALUES = st.recursive(
     lambda inner: st.one_of(
         st.lists(inner, max_size=4),
         st.lists(inner, max_size=4).map(tuple),
+        st.lists(st.text(max_size=4), max_size=5).map(tuple),
         st.dictionaries(st.one_of(st.text(max_size=4), st.integers(0, 3)), inner, max_size=4),
         inner.map(_Marker),
     ),
@@ -178,14 +179,44 @@ _VALUES = st.recursive(
 )
 
 
+def _reference_parts(value: Any, parts: list[str]) -> None:
+    """The parts a value's digest is made of, as `fingerprint.py` defines them, one by one."""
+    if isinstance(value, str):
+        parts.append(f"s{len(value)}:{value}")
+    elif isinstance(value, list | tuple):
+        parts.append(f"l{len(value)}")
+        for item in value:
+            _reference_parts(item, parts)
+    elif isinstance(value, dict):
+        parts.append(f"m{len(value)}")
+        for key, item in value.items():
+            _reference_parts(key, parts)
+            _reference_parts(item, parts)
+    elif value is None or type(value) in (bool, int, float):
+        parts.append(f"{type(value).__name__}:{value!r}")
+    elif isinstance(value, date):
+        parts.append(f"d:{value.isoformat()}")
+    elif isinstance(value, PurePosixPath):
+        parts.append(f"p:{value.as_posix()}")
+    else:
+        fields = [type(value).__qualname__]
+        for field in dataclasses.fields(value):
+            fields.append(field.name)
+            _reference_parts(getattr(value, field.name), fields)
+        parts.append("o:" + digest_text(*fields))
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.lists(_VALUES, max_size=7), st.booleans())
 def test_digest_items_is_the_digest_of_the_tuple(values: list[Any], seen_first: bool) -> None:
-    """The inline digest of a page's fields gives the generic walk's digest, whether the
-    objects inside were digested before (from memory) or not."""
+    """The inline digest of a page's fields, and the walk's, are the digest of the parts the
+    scheme defines, whether the objects inside were digested before (from memory) or not."""
+    expected: list[str] = []
+    _reference_parts(tuple(values), expected)
     fingerprinter = Fingerprinter()
     if seen_first:
         fingerprinter.digest(values)
     fast = fingerprinter.digest_items(*values)
-    assert fast == fingerprinter.digest(tuple(values))
-    assert fast == Fingerprinter().digest(tuple(values))
+    assert fast == digest_text(*expected)
+    assert fingerprinter.digest(tuple(values)) == digest_text(*expected)
+    assert Fingerprinter().digest(tuple(values)) == digest_text(*expected)
