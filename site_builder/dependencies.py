@@ -20,6 +20,7 @@ from jinja2 import meta
 from .cache import BuildCache
 from .fingerprint import Fingerprinter, digest_text
 from .render import Page, Renderer
+from .workers import fork_map
 
 __all__ = ["PageSource", "TemplateDeps", "page_sources", "template_deps"]
 
@@ -145,11 +146,14 @@ def page_sources(
     renderer: Renderer,
     fingerprinter: Fingerprinter | None = None,
     cache: BuildCache | None = None,
+    *,
+    workers: int = 1,
 ) -> list[PageSource]:
     """The digest of every page, in order; `fingerprinter` is the build's, which may already
-    know the digests of the papers (`pipeline.load_catalog`), and `cache` keeps the analysis
-    of each template between builds."""
+    know the digests of the papers (`pipeline.load_catalog`), `cache` keeps the analysis
+    of each template between builds, and `workers` processes share the pages' own parts."""
     fingerprinter = fingerprinter or Fingerprinter()
+    contexts = _context_digests(pages, fingerprinter, workers)
     config = fingerprinter.digest(renderer.config)
     known = cache.blob("templates", _ANALYSIS_VERSION) if cache is not None else None
     templates = _Templates(renderer.env, known)
@@ -157,7 +161,7 @@ def page_sources(
     shared_digests: dict[str, str] = {}
     by_names: dict[tuple[frozenset[str], frozenset[str]], str] = {}
     sources = []
-    for page in pages:
+    for page, context in zip(pages, contexts, strict=True):
         found = deps.get(page.template)
         if found is None:
             try:
@@ -177,17 +181,32 @@ def page_sources(
             shared = by_names[key] = digest_text(
                 config, *(f"{name}={shared_digests[name]}" for name in used)
             )[:16]
-        context = fingerprinter.digest(
-            (
-                page.path,
-                page.template,
-                page.title,
-                page.description,
-                page.root_absolute,
-                page.context if page.made_from is None else page.made_from,
-            )
-        )
         sources.append(PageSource(found.fingerprint, shared, context))
     if cache is not None and templates.analyses != known:
         cache.store_blob("templates", _ANALYSIS_VERSION, templates.analyses)
     return sources
+
+
+_CONTEXT_CHUNK = 1024
+"""Pages per task of `_context_digests`: the answer is a digest per page, small to send back."""
+
+
+def _context_digests(
+    pages: Sequence[Page], fingerprinter: Fingerprinter, workers: int
+) -> list[str]:
+    """The digest of each page's own fields and context, the bulk of `page_sources`, on
+    `workers` forked processes: they start with the fingerprinter as it is, which knows the
+    digest of every paper, so they give the digests this process would."""
+
+    def digest(index: int) -> str:
+        page = pages[index]
+        return fingerprinter.digest_items(
+            page.path,
+            page.template,
+            page.title,
+            page.description,
+            page.root_absolute,
+            page.context if page.made_from is None else page.made_from,
+        )
+
+    return fork_map(digest, range(len(pages)), workers=workers, chunk=_CONTEXT_CHUNK)

@@ -7,6 +7,8 @@ published in every format of `FORMATS`.
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from . import urls
@@ -58,18 +60,28 @@ def _trending(catalog: Catalog) -> Feed:
     )
 
 
-def _latest(catalog: Catalog) -> Feed:
+def _latest(catalog: Catalog, newest: Sequence[EnrichedPaper]) -> Feed:
     return Feed(
         name="latest",
         title="Latest papers",
         description="The newest papers first, whatever their score.",
         page=urls.home(),
-        papers=tuple(newest_first(catalog.papers)[: catalog.config.feed_items]),
+        papers=tuple(newest[: catalog.config.feed_items]),
     )
 
 
-def topic_feeds(catalog: Catalog) -> tuple[Feed, ...]:
-    """One feed per topic: its newest papers, so a subscriber sees each new one."""
+def topic_feeds(
+    catalog: Catalog, newest: Sequence[EnrichedPaper] | None = None
+) -> tuple[Feed, ...]:
+    """One feed per topic: its newest papers, so a subscriber sees each new one.
+
+    `newest` is `newest_first(catalog.papers)` if the caller has it. A topic lists its papers
+    in the catalog's order, so its own latest order is theirs in `newest` (`newest_first`):
+    one sort serves every topic, and only the first `feed_items` are picked out."""
+    if newest is None:
+        newest = newest_first(catalog.papers)
+    position = {item.paper.id: index for index, item in enumerate(newest)}
+    count = catalog.config.feed_items
     return tuple(
         Feed(
             name=f"topics/{topic.rule.slug}",
@@ -77,15 +89,22 @@ def topic_feeds(catalog: Catalog) -> tuple[Feed, ...]:
             description=topic.rule.description or f"New papers on {topic.rule.name}.",
             page=urls.topic(topic.rule.slug),
             papers=tuple(
-                newest_first([catalog.paper(paper_id) for paper_id in topic.paper_ids])[
-                    : catalog.config.feed_items
-                ]
+                catalog.paper(paper_id)
+                for paper_id in _first(topic.paper_ids, count, position.__getitem__)
             ),
         )
         for topic in catalog.topics
     )
 
 
+def _first(ids: Sequence[str], count: int, key: Callable[[str], int]) -> list[str]:
+    """`sorted(ids, key=key)[:count]`, without sorting them all."""
+    if count < 0:
+        return sorted(ids, key=key)[:count]
+    return heapq.nsmallest(count, ids, key=key)
+
+
 def site_feeds(catalog: Catalog) -> tuple[Feed, ...]:
     """Every feed of the site: trending, latest, then one per topic in topics.yaml order."""
-    return (_trending(catalog), _latest(catalog), *topic_feeds(catalog))
+    newest = newest_first(catalog.papers)
+    return (_trending(catalog), _latest(catalog, newest), *topic_feeds(catalog, newest))

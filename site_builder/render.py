@@ -22,7 +22,7 @@ from markupsafe import Markup, escape
 from . import citation, urls
 from .config import SiteConfig, TopicRule
 from .enrich.archives import week_key
-from .enrich.trending import WINDOWS, in_window, newest_first
+from .enrich.trending import WINDOWS, in_window, latest_positions
 from .errors import BuildError
 from .feedlist import FORMATS, site_feeds
 from .markdown import plain_text
@@ -112,10 +112,10 @@ def plan_pages(catalog: Catalog) -> list[Page]:
     config = catalog.config
     size = config.page_size
 
-    by_id = catalog.by_id
+    paper_by_id = catalog.by_id.__getitem__
 
     def papers_of(ids: Sequence[str]) -> list[EnrichedPaper]:
-        return [by_id[paper_id] for paper_id in ids]
+        return list(map(paper_by_id, ids))
 
     pages = _listing(
         catalog.papers,
@@ -139,7 +139,7 @@ def plan_pages(catalog: Catalog) -> list[Page]:
     )
     # The latest order of every topic, read off the latest order of all papers: within a day
     # both keep the trending order, which topics share with the catalog.
-    latest = {item.paper.id: index for index, item in enumerate(newest_first(catalog.papers))}
+    latest = latest_positions(catalog.papers)
     for topic in catalog.topics:
         slug, rule = topic.rule.slug, topic.rule
         description = rule.description or f"Papers on {rule.name}"

@@ -3,6 +3,7 @@ must not change what a page is made from, nor what it says. No timings here."""
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sqlite3
@@ -10,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from site_builder import citation, urls
+from site_builder.build import build
 from site_builder.cache import CACHE_DIR, BuildCache
 from site_builder.config import load_config
 from site_builder.dependencies import page_sources
@@ -17,6 +19,7 @@ from site_builder.fingerprint import Fingerprinter
 from site_builder.load import load_papers, paper_files
 from site_builder.pipeline import load_catalog
 from site_builder.render import Renderer, plan_pages
+from site_builder.workers import PARALLEL_MIN_ITEMS
 
 NOW = date(2026, 6, 12)
 _PAPER_KEYS = {
@@ -83,6 +86,23 @@ def test_page_digests_are_the_same_from_the_cache_and_change_with_the_content(
     assert "search/index.html" not in changed
 
 
+def test_page_digests_made_by_worker_processes_are_the_ones_made_here(seeded_site: Path) -> None:
+    """Worker processes digest the pages' own parts when there are many pages: they start with
+    the build's fingerprinter, so each digest is the one this process makes."""
+    config = load_config(seeded_site, now=NOW)
+    fingerprinter = Fingerprinter()
+    catalog = load_catalog(config, BuildCache.disabled(), fingerprinter=fingerprinter)
+    pages = plan_pages(catalog)
+    many = pages * (-(-PARALLEL_MIN_ITEMS // len(pages)) + 1)  # enough to fork for
+    renderer = Renderer(catalog)
+    serial = page_sources(many, renderer, fingerprinter, workers=1)
+    assert page_sources(many, renderer, fingerprinter, workers=2) == serial
+    # A fingerprinter that knows no paper yet walks them, in the workers as here.
+    walked = page_sources(many, renderer, Fingerprinter(), workers=1)
+    assert page_sources(many, renderer, Fingerprinter(), workers=2) == walked
+    assert len(set(serial[: len(pages)])) == len(pages)
+
+
 def test_old_files_are_trusted_by_size_and_time_new_ones_read_again(papers_site: Path) -> None:
     files = paper_files(papers_site / "content" / "papers")
     old = files[0]
@@ -141,3 +161,16 @@ def test_paper_files_come_in_the_same_order_from_the_cache(tmp_path: Path) -> No
         cache.close()
     assert [paper.path for paper in cached] == paper_files(papers)
     assert [paper.path for paper in load_papers(papers, topics=topics)] == paper_files(papers)
+
+
+def test_a_build_leaves_no_object_frozen_from_the_cycle_collector(papers_site: Path) -> None:
+    """The build freezes what it loads so the collector skips it; once it ends, a long-lived
+    process (`serve`) must be able to collect it again."""
+    config = load_config(papers_site, now=NOW)
+    frozen = gc.get_freeze_count()
+    build(config, workers=1)
+    assert gc.get_freeze_count() == frozen
+    paper = papers_site / "content" / "papers" / "2026" / "2606.12488.md"
+    paper.write_text(paper.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    assert build(config, workers=1).written > 0
+    assert gc.get_freeze_count() == frozen

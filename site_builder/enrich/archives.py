@@ -39,12 +39,16 @@ _KINDS: dict[str, Callable[[date], tuple[str, str, date]]] = {
 def group_periods(papers: Sequence[EnrichedPaper]) -> dict[str, tuple[Period, ...]]:
     """Periods of each kind, oldest first; papers keep the order they are given in."""
     grouped: dict[str, tuple[Period, ...]] = {}
+    days = [item.paper.day for item in papers]
+    ids = [item.paper.id for item in papers]
     for kind, describe in _KINDS.items():
+        # A site has few distinct days: each is described once, not once per paper.
+        described = {day: describe(day) for day in set(days)}
         members: dict[str, list[str]] = {}
         info: dict[str, tuple[str, date]] = {}
-        for item in papers:
-            key, label, start = describe(item.paper.day)
-            members.setdefault(key, []).append(item.paper.id)
+        for day, paper_id in zip(days, ids, strict=True):
+            key, label, start = described[day]
+            members.setdefault(key, []).append(paper_id)
             info[key] = (label, start)
         grouped[kind] = tuple(
             Period(

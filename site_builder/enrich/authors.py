@@ -22,10 +22,12 @@ def group_authors(papers: Sequence[EnrichedPaper]) -> tuple[Author, ...]:
     Names are matched exactly as written. An ASCII name takes its plain slug unless an earlier
     one has it; other names get their slug plus a short hash of the name.
     """
-    by_name: dict[str, list[EnrichedPaper]] = {}
-    for item in papers:
+    # One sort for every author: each author's papers, gathered in the latest order of all
+    # papers, are in their own latest order (see `newest_first`).
+    by_name: dict[str, list[str]] = {}
+    for item in newest_first(papers):
         for name in dict.fromkeys(item.paper.authors):
-            by_name.setdefault(name, []).append(item)
+            by_name.setdefault(name, []).append(item.paper.id)
     authors = []
     taken: dict[str, str] = {}
     for name in sorted(by_name, key=lambda n: (n.casefold(), n)):
@@ -36,8 +38,5 @@ def group_authors(papers: Sequence[EnrichedPaper]) -> tuple[Author, ...]:
         # A name with letters outside ASCII (José, 李娜), or one that slugs like an earlier
         # name, gets a short hash of itself: adding "Jose" never moves José's page.
         slug = base if plain else f"{base or 'author'}-{_digest(name)}"
-        newest = newest_first(by_name[name])
-        authors.append(
-            Author(name=name, slug=slug, paper_ids=tuple(item.paper.id for item in newest))
-        )
+        authors.append(Author(name=name, slug=slug, paper_ids=tuple(by_name[name])))
     return tuple(authors)

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from operator import attrgetter
 
 from ..models import EnrichedPaper, Paper
 
@@ -31,6 +32,7 @@ __all__ = [
     "Window",
     "age_days",
     "in_window",
+    "latest_positions",
     "newest_first",
     "points",
     "score",
@@ -102,7 +104,19 @@ def window(name: str) -> Window:
     return next(w for w in WINDOWS if w.name == name)
 
 
+_DAY = attrgetter("paper.day")
+
+
 def newest_first(items: Sequence[EnrichedPaper]) -> list[EnrichedPaper]:
-    """The latest order: newest day first; within a day, the trending order (`items`' order)."""
-    position = {item.paper.id: index for index, item in enumerate(items)}
-    return sorted(items, key=lambda item: (-item.paper.day.toordinal(), position[item.paper.id]))
+    """The latest order: newest day first; within a day, the trending order (`items`' order).
+
+    Python's sort is stable, also in reverse, so papers of one day keep `items`' order. A
+    subsequence of `items` comes out as the same subsequence of `newest_first(items)`, so
+    callers that need the latest order of many subsets sort once (`latest_positions`)."""
+    return sorted(items, key=_DAY, reverse=True)
+
+
+def latest_positions(items: Sequence[EnrichedPaper]) -> dict[str, int]:
+    """Each paper's place in `newest_first(items)`, by id: sorting a subset of `items` (in
+    `items`' order) by it gives the subset's own `newest_first`."""
+    return {item.paper.id: index for index, item in enumerate(newest_first(items))}
