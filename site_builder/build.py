@@ -434,9 +434,9 @@ class _Job:
             return self.output_dir.joinpath(*PurePosixPath(path).parts).read_bytes()
 
         state = cache.blob("search", "state") if previous else None
-        index = update_index(docs, state, read)
+        index = update_index(docs, state, read, workers=self.workers)
         if not all(p in previous and self._intact(p, previous[p]) for p in index.kept):
-            index = index_files(docs)
+            index = index_files(docs, workers=self.workers)
         self.records.update((path, previous[path]) for path in index.kept)
         self._write(((output, SEARCH_SOURCE) for output in index.files), previous, target)
         return index.state

@@ -34,12 +34,14 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import PurePosixPath
 from typing import Any
 
 from . import urls
 from .fingerprint import digest_text
 from .models import EnrichedPaper, OutputFile
+from .workers import fork_map
 
 __all__ = [
     "BLOCK",
@@ -259,27 +261,57 @@ class IndexFiles:
     state: dict[str, Any]
 
 
-def index_files(docs: Sequence[SearchDoc]) -> IndexFiles:
+def index_files(docs: Sequence[SearchDoc], *, workers: int = 1) -> IndexFiles:
     """Every file of the index over `docs` (any order); none for a site with no papers, whose
-    search page then says search is not available."""
+    search page then says search is not available. `workers` processes read the documents'
+    words, each a run of documents at a time."""
     if not docs:
         return IndexFiles((), [], {})
     ordered = sorted(docs, key=lambda doc: doc.order)
     # Postings as packed arrays: at 100,000 papers there are some 13 million of them.
     postings: dict[str, array[int]] = {}
-    for number, doc in enumerate(ordered):
-        for word, weight in _weights(doc.record).items():
+    digests: list[str] = []
+    runs = range(0, len(ordered), _RUN)
+    batch = 4 * max(1, workers)  # runs in memory at once, before they are merged
+    for first in range(0, len(runs), batch):
+        # The runs come back in order, so each word's postings stay in document order.
+        for run_postings, run_digests in fork_map(
+            partial(_index_run, ordered),
+            runs[first : first + batch],
+            workers=workers,
+            chunk=1,
+            min_items=2,
+        ):
+            digests += run_digests
+            for word, pairs in run_postings.items():
+                found = postings.get(word)
+                if found is None:
+                    postings[word] = pairs
+                else:
+                    found.extend(pairs)
+    total = sum(len(flat) for flat in postings.values()) // 2
+    buckets = _file_count(total)
+    files = _every_file(ordered, postings, buckets)
+    return IndexFiles(files, [], _state(ordered, digests, buckets, total))
+
+
+_RUN = 1024
+"""Documents a worker indexes at a time: large enough that merging the runs costs little."""
+
+
+def _index_run(ordered: Sequence[SearchDoc], start: int) -> tuple[dict[str, array[int]], list[str]]:
+    """The postings (document number, weight) and the digests of the documents numbered
+    `start` to `start + _RUN`."""
+    postings: dict[str, array[int]] = {}
+    for number in range(start, min(start + _RUN, len(ordered))):
+        for word, weight in _weights(ordered[number].record).items():
             found = postings.get(word)
             if found is None:
                 postings[word] = array("i", (number, weight))
             else:
                 found.append(number)
                 found.append(weight)
-    total = sum(len(flat) for flat in postings.values()) // 2
-    buckets = _file_count(total)
-    digests = [doc.digest() for doc in ordered]
-    files = _every_file(ordered, postings, buckets)
-    return IndexFiles(files, [], _state(ordered, digests, buckets, total))
+    return postings, [doc.digest() for doc in ordered[start : start + _RUN]]
 
 
 def _every_file(
@@ -308,17 +340,21 @@ def _state(
 
 
 def update_index(
-    docs: Sequence[SearchDoc], state: Any, read: Callable[[str], bytes | None]
+    docs: Sequence[SearchDoc],
+    state: Any,
+    read: Callable[[str], bytes | None],
+    *,
+    workers: int = 1,
 ) -> IndexFiles:
     """The index over `docs`, given the `state` of the previous index and `read`, which returns
     the bytes of one of its files (None if it is gone). When the documents kept their numbers
     and few changed, only their block and their words' term files are made again; otherwise
-    this is `index_files`. Either way the files are the same bytes."""
+    this is `index_files` (on `workers` processes). Either way the files are the same bytes."""
     ordered = sorted(docs, key=lambda doc: doc.order)
     try:
         return _update(ordered, state, read)
     except _Rebuild:
-        return index_files(ordered)
+        return index_files(ordered, workers=workers)
 
 
 class _Rebuild(Exception):

@@ -42,16 +42,19 @@ def fork_map(
     *,
     workers: int,
     chunk: int = 64,
+    min_items: int = PARALLEL_MIN_ITEMS,
     advance: Callable[[int], None] = lambda count: None,
 ) -> list[R]:
-    """`[function(item) for item in items]`, computed by up to `workers` processes.
+    """`[function(item) for item in items]`, computed by up to `workers` processes when there
+    are at least `min_items` items (fewer are not worth starting processes for, unless each
+    item is a large piece of work).
 
     An exception in `function` is re-raised here (it must survive pickling to keep its details:
     a caller that needs more returns its errors as values instead)."""
     global _FUNCTION  # noqa: PLW0603 - how forked workers receive the function
     chunks = [items[start : start + chunk] for start in range(0, len(items), chunk)]
     can_fork = "fork" in multiprocessing.get_all_start_methods()
-    if workers <= 1 or len(items) < PARALLEL_MIN_ITEMS or not can_fork:
+    if workers <= 1 or len(items) < min_items or not can_fork:
         results: list[R] = []
         for part in chunks:
             results += [function(item) for item in part]

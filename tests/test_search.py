@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -77,6 +78,22 @@ def test_index_finds_each_word_with_field_weights() -> None:
     block = json.loads(files["search/data/docs/0.json"])
     assert [record[1] for record in block] == ["Sparse attention", "Graph networks"]
     assert "the" not in json.dumps([json.loads(d) for p, d in files.items() if "/terms/" in p])
+
+
+def test_indexing_on_several_processes_gives_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    docs = [
+        _doc(n, f"paper {n} on topic{n % 7}", f"words{n} about w{n % 50} and v{n % 31} shared")
+        for n in range(2500)
+    ]
+    monkeypatch.setattr(search, "_RUN", len(docs))  # one run: nothing to merge
+    alone = index_files(docs)
+    # Small runs, so the documents make 40 runs in five batches across the workers.
+    monkeypatch.setattr(search, "_RUN", 64)
+    together = index_files(docs, workers=2)
+    assert _files(together, {}) == _files(alone, {})
+    assert together.state == alone.state
 
 
 _WORDS = st.sampled_from(
