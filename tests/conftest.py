@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from site_builder.cli import main
 from site_builder.config import NetworkConfig
@@ -18,6 +19,11 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEED = FIXTURES / "daily-papers-mar13.txt"
 SEED_DATE = "2025-03-13"
+
+# No time limit per example: speed is measured by the benchmark, and a limit would only fail
+# property tests on a busy machine.
+settings.register_profile("site_builder", deadline=None)
+settings.load_profile("site_builder")
 
 
 @pytest.fixture(autouse=True)
