@@ -7,7 +7,6 @@ rendering. Each page renders from its context, its template and the config alone
 from __future__ import annotations
 
 import posixpath
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -378,16 +377,21 @@ def _environment(config: SiteConfig) -> jinja2.Environment:
 
 @jinja2.pass_context
 def _url(context: jinja2.runtime.Context, path: str) -> str:
-    """A link from the page being rendered to the output path `path`."""
-    return _links_from(context["page"], str(context["base_path"])).link(path)
+    """A link from the page being rendered to the output path `path`: for templates that do
+    not get the page's own `url` (a page's render passes `_LinksFrom.link`)."""
+    return _LinksFrom(context["page"], str(context["base_path"])).link(path)
 
 
 class _LinksFrom:
     """The links from one page: `urls.relative(page.path, target)`, or from the base URL's path
-    for a `root_absolute` page, with the page's side worked out once and each link once.
+    for a `root_absolute` page.
 
-    For a plain folder and a plain target (no empty, `.` or `..` part) this is `urls.relative`'s
-    own walk over the common folders; anything else is left to `urls.relative`."""
+    Most links leave the page's top folder (a paper page links the home page, the static files,
+    authors, topics): from a plain folder `depth` levels down, the link to a plain target in
+    another top folder is `"../" * depth + target`, with no walk. The rest walk the common
+    folders as `urls.relative` does, or are left to it (an empty, `.` or `..` part)."""
+
+    __slots__ = ("base_path", "here", "known_html", "page", "plain", "top", "top_name", "up")
 
     def __init__(self, page: Page, base_path: str) -> None:
         self.page = page
@@ -395,14 +399,23 @@ class _LinksFrom:
         folder = posixpath.dirname(page.path)
         self.here = folder.split("/") if folder else []
         self.plain = not folder or _simple(folder)
-        self.known: dict[str, str] = {}
+        self.up = "../" * len(self.here)
+        self.top_name = self.here[0] if self.here else "\x00"
+        self.top = self.top_name + "/"
+        """The top folder with its slash: a target under it shares a folder with the page."""
         self.known_html: dict[str, Markup] = {}
 
     def link(self, target: str) -> str:
-        found = self.known.get(target)
-        if found is None:
-            found = self.known[target] = self._link(target)
-        return found
+        if self.page.root_absolute:
+            return self.base_path + target.removesuffix(urls.INDEX)
+        if (
+            self.plain
+            and not target.startswith(self.top)
+            and target != self.top_name
+            and _simple(target)
+        ):
+            return self.up + target
+        return self._walk(target)
 
     def link_html(self, target: str) -> Markup:
         """`link(target)`, escaped for an attribute."""
@@ -411,9 +424,7 @@ class _LinksFrom:
             found = self.known_html[target] = escape(self.link(target))
         return found
 
-    def _link(self, target: str) -> str:
-        if self.page.root_absolute:
-            return self.base_path + target.removesuffix(urls.INDEX)
+    def _walk(self, target: str) -> str:
         if not (self.plain and _simple(target)):
             return urls.relative(self.page.path, target)
         there = target.split("/")
@@ -423,6 +434,25 @@ class _LinksFrom:
                 break
             common += 1
         return "/".join([".."] * (len(self.here) - common) + there[common:]) or "."
+
+    def card(self, cards: _Cards, item: EnrichedPaper) -> Markup:
+        """`item`'s list entry with the links from this page."""
+        found = cards.entry(item)
+        if found is None:
+            return cards.render_in_place(self, item)
+        if (
+            found.plain
+            and self.plain
+            and not self.page.root_absolute
+            and self.top not in found.tops
+        ):
+            # Every link leaves this page's top folder: each is `up` + its (escaped) target,
+            # which follows its mark in the entry's text.
+            return Markup(found.marked.replace(_LINK_MARK, self.up))
+        out = [found.texts[0]]
+        for target, text in zip(found.targets, found.texts[1:], strict=True):
+            out += [self.link_html(target), text]
+        return Markup("".join(out))
 
 
 def _simple(path: str) -> bool:
@@ -436,20 +466,35 @@ def _simple(path: str) -> bool:
     )
 
 
-_PAGE_LINKS = threading.local()
-"""The links of the page being rendered (per thread): its `url()` calls and entries share them."""
-
-
-def _links_from(page: Page, base_path: str) -> _LinksFrom:
-    found: _LinksFrom | None = getattr(_PAGE_LINKS, "links", None)
-    if found is None or found.page is not page or found.base_path != base_path:
-        found = _PAGE_LINKS.links = _LinksFrom(page, base_path)
-    return found
-
-
 _CARD = "partials/paper_item.html"
 _LINK_MARK = "\x00"
 """Stands for each link while a card renders; the page it goes on fills the links in."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A list entry rendered with a mark for each link."""
+
+    texts: list[str]
+    """The text around the links."""
+    targets: list[str]
+    """The output path each link goes to."""
+    marked: str
+    """The text with each link as the mark then the escaped target, when every target is
+    plain; else the mark alone."""
+    tops: frozenset[str]
+    """The top folder (with its slash) of each target."""
+    plain: bool
+    """Whether every target is plain (no empty, `.` or `..` part)."""
+
+
+def _entry(texts: list[str], targets: list[str]) -> _Entry:
+    plain = all(_simple(target) for target in targets)
+    tops = frozenset(target.split("/", 1)[0] + "/" for target in targets)
+    parts = [texts[0]]
+    for target, text in zip(targets, texts[1:], strict=True):
+        parts += [_LINK_MARK, escape(target) if plain else "", text]
+    return _Entry(texts, targets, "".join(parts), tops, plain)
 
 
 class _Cards:
@@ -465,23 +510,21 @@ class _Cards:
     def __init__(self, env: jinja2.Environment, shared: dict[str, Any]) -> None:
         self.env = env
         self.shared = shared
-        self.parts: dict[str, tuple[list[str], list[str]] | None] = {}
+        self.parts: dict[str, _Entry | None] = {}
 
-    @jinja2.pass_context
-    def card(self, context: jinja2.runtime.Context, item: EnrichedPaper) -> Markup:
-        """`item`'s entry, with links from the page being rendered."""
+    def entry(self, item: EnrichedPaper) -> _Entry | None:
+        """`item`'s entry with marks; None when its own text holds the mark."""
         key = item.paper.id
-        if key not in self.parts:
-            self.parts[key] = self._render(item)
-        found = self.parts[key]
-        if found is None:  # the paper's own text holds the mark: render it in place
-            return Markup(self.env.get_template(_CARD).render(context.get_all(), item=item))
-        texts, targets = found
-        links = _links_from(context["page"], str(context["base_path"]))
-        out = [texts[0]]
-        for target, text in zip(targets, texts[1:], strict=True):
-            out += [links.link_html(target), text]
-        return Markup("".join(out))
+        try:
+            return self.parts[key]
+        except KeyError:
+            found = self.parts[key] = self._render(item)
+            return found
+
+    def render_in_place(self, links: _LinksFrom, item: EnrichedPaper) -> Markup:
+        """The entry rendered for one page, when the mark cannot stand for its links."""
+        values = {**self.shared, "page": links.page, "url": links.link}
+        return Markup(self.env.get_template(_CARD).render(values, item=item))
 
     def prepare(self, items: Sequence[EnrichedPaper], *, workers: int) -> None:
         """Render the entries of `items` not rendered yet, on `workers` processes, before
@@ -495,13 +538,13 @@ class _Cards:
             if not isinstance(parts, str):  # a template error: the page showing it reports it
                 self.parts[item.paper.id] = parts
 
-    def _try_render(self, item: EnrichedPaper) -> tuple[list[str], list[str]] | str | None:
+    def _try_render(self, item: EnrichedPaper) -> _Entry | str | None:
         try:
             return self._render(item)
         except jinja2.TemplateError:
             return "error"
 
-    def _render(self, item: EnrichedPaper) -> tuple[list[str], list[str]] | None:
+    def _render(self, item: EnrichedPaper) -> _Entry | None:
         targets: list[str] = []
 
         def mark(path: str) -> Markup:
@@ -510,7 +553,7 @@ class _Cards:
 
         html = self.env.get_template(_CARD).render(self.shared, item=item, url=mark)
         texts = html.split(_LINK_MARK)
-        return (texts, targets) if len(texts) == len(targets) + 1 else None
+        return _entry(texts, targets) if len(texts) == len(targets) + 1 else None
 
 
 @lru_cache(maxsize=4096)  # a site has few distinct days; every list entry shows one
@@ -551,7 +594,13 @@ class Renderer:
             "author_slugs": {author.name: author.slug for author in catalog.authors},
         }
         self.cards = _Cards(self.env, self.shared)
-        self.env.globals["card"] = self.cards.card
+        self.env.globals["card"] = self._card
+        """Without it, lists render each entry by its `{% include %}`."""
+
+    @jinja2.pass_context
+    def _card(self, context: jinja2.runtime.Context, item: EnrichedPaper) -> Markup:
+        """`card(item)` for templates that do not get the page's own (see `render`)."""
+        return _LinksFrom(context["page"], str(context["base_path"])).card(self.cards, item)
 
     def prepare(self, pages: Sequence[Page], *, workers: int) -> None:
         """Work shared by `pages`, done up front on `workers` processes: the paper entries
@@ -563,11 +612,17 @@ class Renderer:
     def render(self, page: Page) -> bytes:
         try:
             template = self.env.get_template(page.template)
+            links = _LinksFrom(page, self.shared["base_path"])
+            # The page's own `url` and `card`: no context to look the page up in on each call.
+            values: dict[str, Any] = {"url": links.link}
+            if "card" in self.env.globals:
+                values["card"] = partial(links.card, self.cards)
+            values.update(page.context)
             html = template.render(
                 self.shared,
                 page=page,
                 canonical=urls.absolute(self.config.base_url, page.path),
-                **page.context,
+                **values,
             )
         except jinja2.TemplateError as exc:
             name = getattr(exc, "filename", None) or page.template
