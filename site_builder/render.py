@@ -368,11 +368,28 @@ def _environment(config: SiteConfig) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one environment per build: no stat of the templates per page
     )
     env.globals["url"] = _url
     env.globals["period_url"] = lambda period: _PERIOD_PATHS[period.kind](period.key, 1)
     env.filters["human_date"] = _human_date
+    # `{{ target|url }}` is `{{ url(target) }}`: a filter is a plain call in the compiled
+    # template, where a function goes through the context's checks on every call.
+    env.filters["url"] = _url_filter
+    env.filters["isoformat"] = _isoformat
     return env
+
+
+@jinja2.pass_context
+def _url_filter(context: jinja2.runtime.Context, path: str) -> Any:
+    link = context["url"]
+    if hasattr(link, "jinja_pass_arg"):  # not a page's own `url` (see `Renderer.render`)
+        return context.call(link, path)
+    return link(path)
+
+
+def _isoformat(value: date) -> str:
+    return value.isoformat()
 
 
 @jinja2.pass_context
@@ -440,6 +457,17 @@ class _LinksFrom:
         found = cards.entry(item)
         if found is None:
             return cards.render_in_place(self, item)
+        return self.fill(found)
+
+    def fragment(self, fragments: _Fragments, name: str, **values: Any) -> Markup:
+        """Template `name` rendered with `values`, with the links from this page."""
+        found = fragments.entry(name, values)
+        if found is None:
+            return fragments.render_in_place(self, name, values)
+        return self.fill(found)
+
+    def fill(self, found: _Entry) -> Markup:
+        """A text rendered with link marks, with the links from this page."""
         if (
             found.plain
             and self.plain
@@ -447,7 +475,7 @@ class _LinksFrom:
             and self.top not in found.tops
         ):
             # Every link leaves this page's top folder: each is `up` + its (escaped) target,
-            # which follows its mark in the entry's text.
+            # which follows its mark in the text.
             return Markup(found.marked.replace(_LINK_MARK, self.up))
         out = [found.texts[0]]
         for target, text in zip(found.targets, found.texts[1:], strict=True):
@@ -545,15 +573,48 @@ class _Cards:
             return "error"
 
     def _render(self, item: EnrichedPaper) -> _Entry | None:
-        targets: list[str] = []
+        return _render_marked(self.env.get_template(_CARD), {**self.shared, "item": item})
 
-        def mark(path: str) -> Markup:
-            targets.append(path)
-            return Markup(_LINK_MARK)
 
-        html = self.env.get_template(_CARD).render(self.shared, item=item, url=mark)
-        texts = html.split(_LINK_MARK)
-        return _entry(texts, targets) if len(texts) == len(targets) + 1 else None
+def _render_marked(template: jinja2.Template, values: Mapping[str, Any]) -> _Entry | None:
+    """`template` rendered with a mark for each `url()` link; None when its own text holds
+    the mark."""
+    targets: list[str] = []
+
+    def mark(path: str) -> Markup:
+        targets.append(path)
+        return Markup(_LINK_MARK)
+
+    texts = template.render(values, url=mark).split(_LINK_MARK)
+    return _entry(texts, targets) if len(texts) == len(targets) + 1 else None
+
+
+class _Fragments:
+    """Parts that many pages show alike but for their links (the head's stylesheet and feed
+    links, the site header, the footer), through `fragment(name, **values)`: rendered once
+    per build for each `values`, with a mark for each link, and filled in per page like a list
+    entry. A fragment reads the site-wide values and its `values`, never the page it is on;
+    lists among `values` are compared as tuples."""
+
+    def __init__(self, env: jinja2.Environment, shared: dict[str, Any]) -> None:
+        self.env = env
+        self.shared = shared
+        self.known: dict[tuple[Any, ...], _Entry | None] = {}
+
+    def entry(self, name: str, values: dict[str, Any]) -> _Entry | None:
+        key = (name, *((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()))
+        try:
+            return self.known[key]
+        except KeyError:
+            found = self.known[key] = _render_marked(
+                self.env.get_template(name), {**self.shared, **values}
+            )
+            return found
+
+    def render_in_place(self, links: _LinksFrom, name: str, values: dict[str, Any]) -> Markup:
+        """The fragment rendered for one page, when the mark cannot stand for its links."""
+        template = self.env.get_template(name)
+        return Markup(template.render(self.shared, url=links.link, **values))
 
 
 @lru_cache(maxsize=4096)  # a site has few distinct days; every list entry shows one
@@ -596,11 +657,20 @@ class Renderer:
         self.cards = _Cards(self.env, self.shared)
         self.env.globals["card"] = self._card
         """Without it, lists render each entry by its `{% include %}`."""
+        self.fragments = _Fragments(self.env, self.shared)
+        self.env.globals["fragment"] = self._fragment
+        """Without it, pages render each fragment by its `{% include %}`."""
 
     @jinja2.pass_context
     def _card(self, context: jinja2.runtime.Context, item: EnrichedPaper) -> Markup:
         """`card(item)` for templates that do not get the page's own (see `render`)."""
         return _LinksFrom(context["page"], str(context["base_path"])).card(self.cards, item)
+
+    @jinja2.pass_context
+    def _fragment(self, context: jinja2.runtime.Context, name: str, **values: Any) -> Markup:
+        """`fragment(name, ...)` for templates that do not get the page's own."""
+        links = _LinksFrom(context["page"], str(context["base_path"]))
+        return links.fragment(self.fragments, name, **values)
 
     def prepare(self, pages: Sequence[Page], *, workers: int) -> None:
         """Work shared by `pages`, done up front on `workers` processes: the paper entries
@@ -617,6 +687,8 @@ class Renderer:
             values: dict[str, Any] = {"url": links.link}
             if "card" in self.env.globals:
                 values["card"] = partial(links.card, self.cards)
+            if "fragment" in self.env.globals:
+                values["fragment"] = partial(links.fragment, self.fragments)
             values.update(page.context)
             html = template.render(
                 self.shared,
