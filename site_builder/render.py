@@ -7,7 +7,7 @@ rendering. Each page renders from its context, its template and the config alone
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache, partial
@@ -408,7 +408,19 @@ class _LinksFrom:
     another top folder is `"../" * depth + target`, with no walk. The rest walk the common
     folders as `urls.relative` does, or are left to it (an empty, `.` or `..` part)."""
 
-    __slots__ = ("base_path", "here", "known_html", "page", "plain", "top", "top_name", "up")
+    __slots__ = (
+        "base_path",
+        "fast",
+        "here",
+        "known_html",
+        "page",
+        "plain",
+        "prefixes",
+        "rewrites",
+        "top",
+        "top_name",
+        "up",
+    )
 
     def __init__(self, page: Page, base_path: str) -> None:
         self.page = page
@@ -421,6 +433,13 @@ class _LinksFrom:
         self.top = self.top_name + "/"
         """The top folder with its slash: a target under it shares a folder with the page."""
         self.known_html: dict[str, Markup] = {}
+        self.fast = self.plain and not page.root_absolute
+        """Whether texts rendered with link marks can be filled by `_rewrite`."""
+        self.prefixes = frozenset(
+            "/".join(self.here[:count]) for count in range(1, len(self.here) + 1)
+        )
+        """The folders this page is in: a link to one of them is left to `link`."""
+        self.rewrites: list[tuple[str, str]] | None = None
 
     def link(self, target: str) -> str:
         if self.page.root_absolute:
@@ -459,6 +478,16 @@ class _LinksFrom:
             return cards.render_in_place(self, item)
         return self.fill(found)
 
+    def cards(self, cards: _Cards, items: Iterable[EnrichedPaper]) -> Markup:
+        """The list entries of `items`, one after the other."""
+        found = [cards.entry(item) for item in items]
+        if self.fast and all(
+            entry is not None and entry.plain and self.prefixes.isdisjoint(entry.target_set)
+            for entry in found
+        ):
+            return self._rewrite("".join([entry.marked for entry in found if entry]))
+        return Markup("".join([self.card(cards, item) for item in items]))
+
     def fragment(self, fragments: _Fragments, name: str, **values: Any) -> Markup:
         """Template `name` rendered with `values`, with the links from this page."""
         found = fragments.entry(name, values)
@@ -468,19 +497,31 @@ class _LinksFrom:
 
     def fill(self, found: _Entry) -> Markup:
         """A text rendered with link marks, with the links from this page."""
-        if (
-            found.plain
-            and self.plain
-            and not self.page.root_absolute
-            and self.top not in found.tops
-        ):
-            # Every link leaves this page's top folder: each is `up` + its (escaped) target,
-            # which follows its mark in the text.
-            return Markup(found.marked.replace(_LINK_MARK, self.up))
+        if self.fast and found.plain and self.prefixes.isdisjoint(found.target_set):
+            return self._rewrite(found.marked)
         out = [found.texts[0]]
         for target, text in zip(found.targets, found.texts[1:], strict=True):
             out += [self.link_html(target), text]
         return Markup("".join(out))
+
+    def _rewrite(self, marked: str) -> Markup:
+        """The links of `marked` (each a mark then its escaped target, every target plain
+        and none a folder this page is in), from this page.
+
+        A target whose first k folders are this page's and no more is `"../" * (depth - k)`
+        then the rest of it: so each mark followed by the page's folders, longest first, then
+        the bare mark, is replaced by as many `../` as the page has folders beyond them."""
+        if self.rewrites is None:
+            self.rewrites = [
+                (
+                    _LINK_MARK + escape("/".join(self.here[:count]) + "/"),
+                    "../" * (len(self.here) - count),
+                )
+                for count in range(len(self.here), 0, -1)
+            ]
+        for mark, link in self.rewrites:
+            marked = marked.replace(mark, link)
+        return Markup(marked.replace(_LINK_MARK, self.up))
 
 
 def _simple(path: str) -> bool:
@@ -507,22 +548,20 @@ class _Entry:
     """The text around the links."""
     targets: list[str]
     """The output path each link goes to."""
+    target_set: frozenset[str]
     marked: str
     """The text with each link as the mark then the escaped target, when every target is
     plain; else the mark alone."""
-    tops: frozenset[str]
-    """The top folder (with its slash) of each target."""
     plain: bool
     """Whether every target is plain (no empty, `.` or `..` part)."""
 
 
 def _entry(texts: list[str], targets: list[str]) -> _Entry:
     plain = all(_simple(target) for target in targets)
-    tops = frozenset(target.split("/", 1)[0] + "/" for target in targets)
     parts = [texts[0]]
     for target, text in zip(targets, texts[1:], strict=True):
         parts += [_LINK_MARK, escape(target) if plain else "", text]
-    return _Entry(texts, targets, "".join(parts), tops, plain)
+    return _Entry(texts, targets, frozenset(targets), "".join(parts), plain)
 
 
 class _Cards:
@@ -656,7 +695,8 @@ class Renderer:
         }
         self.cards = _Cards(self.env, self.shared)
         self.env.globals["card"] = self._card
-        """Without it, lists render each entry by its `{% include %}`."""
+        self.env.globals["cards"] = self._cards
+        """Without these, lists render each entry by its `{% include %}`."""
         self.fragments = _Fragments(self.env, self.shared)
         self.env.globals["fragment"] = self._fragment
         """Without it, pages render each fragment by its `{% include %}`."""
@@ -665,6 +705,11 @@ class Renderer:
     def _card(self, context: jinja2.runtime.Context, item: EnrichedPaper) -> Markup:
         """`card(item)` for templates that do not get the page's own (see `render`)."""
         return _LinksFrom(context["page"], str(context["base_path"])).card(self.cards, item)
+
+    @jinja2.pass_context
+    def _cards(self, context: jinja2.runtime.Context, items: Iterable[EnrichedPaper]) -> Markup:
+        """`cards(items)` for templates that do not get the page's own (see `render`)."""
+        return _LinksFrom(context["page"], str(context["base_path"])).cards(self.cards, items)
 
     @jinja2.pass_context
     def _fragment(self, context: jinja2.runtime.Context, name: str, **values: Any) -> Markup:
@@ -687,6 +732,8 @@ class Renderer:
             values: dict[str, Any] = {"url": links.link}
             if "card" in self.env.globals:
                 values["card"] = partial(links.card, self.cards)
+            if "cards" in self.env.globals:
+                values["cards"] = partial(links.cards, self.cards)
             if "fragment" in self.env.globals:
                 values["fragment"] = partial(links.fragment, self.fragments)
             values.update(page.context)

@@ -48,12 +48,15 @@ def test_an_entry_filled_by_its_marks_matches_link_by_link(
 ) -> None:
     texts = texts[: len(targets) + 1]
     page = Page(path=source, template="t.html", title="t", root_absolute=root_absolute)
-    filled = _LinksFrom(page, "/base/").card(_Known(_entry(texts, targets)), _ITEM)
+    links = _LinksFrom(page, "/base/")
+    known = _Known(_entry(texts, targets))
+    filled = links.card(known, _ITEM)
     expected = texts[0] + "".join(
         str(escape(urls.relative(source, target) if not root_absolute else _rooted(target))) + text
         for target, text in zip(targets, texts[1:], strict=True)
     )
     assert filled == expected
+    assert links.cards(known, [_ITEM] * 3) == expected * 3  # a list's entries, filled at once
 
 
 def _rooted(target: str) -> str:
