@@ -482,7 +482,7 @@ class _LinksFrom:
         """The list entries of `items`, one after the other."""
         found = [cards.entry(item) for item in items]
         if self.fast and all(
-            entry is not None and entry.plain and self.prefixes.isdisjoint(entry.target_set)
+            entry is not None and entry.plain and self.prefixes.isdisjoint(entry.targets)
             for entry in found
         ):
             return self._rewrite("".join([entry.marked for entry in found if entry]))
@@ -497,10 +497,11 @@ class _LinksFrom:
 
     def fill(self, found: _Entry) -> Markup:
         """A text rendered with link marks, with the links from this page."""
-        if self.fast and found.plain and self.prefixes.isdisjoint(found.target_set):
+        if self.fast and found.plain and self.prefixes.isdisjoint(found.targets):
             return self._rewrite(found.marked)
-        out = [found.texts[0]]
-        for target, text in zip(found.targets, found.texts[1:], strict=True):
+        texts = found.texts()
+        out = [texts[0]]
+        for target, text in zip(found.targets, texts[1:], strict=True):
             out += [self.link_html(target), text]
         return Markup("".join(out))
 
@@ -544,24 +545,29 @@ _LINK_MARK = "\x00"
 class _Entry:
     """A list entry rendered with a mark for each link."""
 
-    texts: list[str]
-    """The text around the links."""
-    targets: list[str]
-    """The output path each link goes to."""
-    target_set: frozenset[str]
     marked: str
     """The text with each link as the mark then the escaped target, when every target is
     plain; else the mark alone."""
+    targets: tuple[str, ...]
+    """The output path each link goes to."""
     plain: bool
     """Whether every target is plain (no empty, `.` or `..` part)."""
 
+    def texts(self) -> list[str]:
+        """The text around the links."""
+        parts = self.marked.split(_LINK_MARK)
+        if self.plain:
+            for index, target in enumerate(self.targets, start=1):
+                parts[index] = parts[index][len(escape(target)) :]
+        return parts
+
 
 def _entry(texts: list[str], targets: list[str]) -> _Entry:
-    plain = all(_simple(target) for target in targets)
+    plain = all(_simple(target) and _LINK_MARK not in target for target in targets)
     parts = [texts[0]]
     for target, text in zip(targets, texts[1:], strict=True):
         parts += [_LINK_MARK, escape(target) if plain else "", text]
-    return _Entry(texts, targets, frozenset(targets), "".join(parts), plain)
+    return _Entry("".join(parts), tuple(targets), plain)
 
 
 class _Cards:
