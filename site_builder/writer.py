@@ -111,7 +111,13 @@ class FolderWriter:
         # Strings, not Paths: this runs for every page of every build.
         parent, _, _ = path.rpartition("/")
         if parent not in self.made:
-            os.makedirs(f"{self.root}/{parent}", exist_ok=True)  # noqa: PTH103 - see above
+            folder = f"{self.root}/{parent}"
+            try:  # one system call when the parent folder is there (os.makedirs stats it first)
+                os.mkdir(folder)  # noqa: PTH102 - see above
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)  # noqa: PTH103 - see above
             self.made.add(parent)
         with open(f"{self.root}/{path}", "wb") as file:  # noqa: PTH123 - see above
             file.write(data)

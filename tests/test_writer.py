@@ -24,14 +24,15 @@ def test_paths_that_clash_or_leave_the_output_folder_are_refused() -> None:
 def test_a_folder_writer_makes_each_folder_once_and_writes_the_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    (tmp_path / "out").mkdir()
     made: list[str] = []
-    real = os.makedirs
+    real = os.mkdir
 
     def counted(name: str, *args: Any, **kwargs: Any) -> None:
+        real(name, *args, **kwargs)  # raises when the folder is there or its parent is not
         made.append(name)
-        real(name, *args, **kwargs)
 
-    monkeypatch.setattr(os, "makedirs", counted)
+    monkeypatch.setattr(os, "mkdir", counted)  # os.makedirs makes each folder through it too
     files = {
         "index.html": b"home",
         "papers/a/index.html": b"a",
@@ -40,7 +41,6 @@ def test_a_folder_writer_makes_each_folder_once_and_writes_the_bytes(
         "topics/t/page/2/index.html": b"t2",
         "topics/t/page/3/index.html": b"t3",
     }
-    (tmp_path / "out").mkdir()
     writer = FolderWriter(tmp_path / "out")
     for path, data in files.items():
         writer.write(path, data)
@@ -50,7 +50,7 @@ def test_a_folder_writer_makes_each_folder_once_and_writes_the_bytes(
         if file.is_file()
     }
     assert written == files
-    # os.makedirs makes the missing parents through itself: each folder is asked for once.
+    # Each folder made once, its missing parents included.
     folders = ["papers", "papers/a", "papers/b", "topics", "topics/t", "topics/t/page"]
     folders += ["topics/t/page/2", "topics/t/page/3"]
     assert sorted(made) == sorted(str(tmp_path / "out" / folder) for folder in folders)
