@@ -14,7 +14,7 @@ from .errors import BuildError
 from .fingerprint import digest_bytes
 from .render import Page, Renderer
 from .workers import fork_map
-from .writer import write_file
+from .writer import FolderWriter
 
 __all__ = ["Rendered", "render_into"]
 
@@ -39,13 +39,15 @@ def render_into(
     """Render `pages[i]` for each of `indices` into `folder`; on errors, the first failing
     page's (in page order) is raised."""
 
+    writer = FolderWriter(folder)  # each worker process makes the folders its pages need
+
     def render(index: int) -> tuple[int, str, int] | _Failure:
         # Errors come back as values: an exception would lose its file and line on the way.
         try:
             data = renderer.render(pages[index])
         except BuildError as exc:
             return (index, exc.message, None if exc.path is None else str(exc.path), exc.line)
-        write_file(folder, pages[index].path, data)
+        writer.write(pages[index].path, data)
         return (index, digest_bytes(data), len(data))
 
     renderer.prepare([pages[index] for index in indices], workers=workers)

@@ -7,8 +7,7 @@ rendering. Each page renders from its context, its template and the config alone
 from __future__ import annotations
 
 import posixpath
-import threading
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache, partial
@@ -381,25 +380,59 @@ def _environment(config: SiteConfig) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # one environment per build: no stat of the templates per page
     )
     env.globals["url"] = _url
     env.globals["period_url"] = lambda period: _PERIOD_PATHS[period.kind](period.key, 1)
     env.filters["human_date"] = _human_date
+    # `{{ target|url }}` is `{{ url(target) }}`: a filter is a plain call in the compiled
+    # template, where a function goes through the context's checks on every call.
+    env.filters["url"] = _url_filter
+    env.filters["isoformat"] = _isoformat
     return env
 
 
 @jinja2.pass_context
+def _url_filter(context: jinja2.runtime.Context, path: str) -> Any:
+    link = context["url"]
+    if hasattr(link, "jinja_pass_arg"):  # not a page's own `url` (see `Renderer.render`)
+        return context.call(link, path)
+    return link(path)
+
+
+def _isoformat(value: date) -> str:
+    return value.isoformat()
+
+
+@jinja2.pass_context
 def _url(context: jinja2.runtime.Context, path: str) -> str:
-    """A link from the page being rendered to the output path `path`."""
-    return _links_from(context["page"], str(context["base_path"])).link(path)
+    """A link from the page being rendered to the output path `path`: for templates that do
+    not get the page's own `url` (a page's render passes `_LinksFrom.link`)."""
+    return _LinksFrom(context["page"], str(context["base_path"])).link(path)
 
 
 class _LinksFrom:
     """The links from one page: `urls.relative(page.path, target)`, or from the base URL's path
-    for a `root_absolute` page, with the page's side worked out once and each link once.
+    for a `root_absolute` page.
 
-    For a plain folder and a plain target (no empty, `.` or `..` part) this is `urls.relative`'s
-    own walk over the common folders; anything else is left to `urls.relative`."""
+    Most links leave the page's top folder (a paper page links the home page, the static files,
+    authors, topics): from a plain folder `depth` levels down, the link to a plain target in
+    another top folder is `"../" * depth + target`, with no walk. The rest walk the common
+    folders as `urls.relative` does, or are left to it (an empty, `.` or `..` part)."""
+
+    __slots__ = (
+        "base_path",
+        "fast",
+        "here",
+        "known_html",
+        "page",
+        "plain",
+        "prefixes",
+        "rewrites",
+        "top",
+        "top_name",
+        "up",
+    )
 
     def __init__(self, page: Page, base_path: str) -> None:
         self.page = page
@@ -407,14 +440,30 @@ class _LinksFrom:
         folder = posixpath.dirname(page.path)
         self.here = folder.split("/") if folder else []
         self.plain = not folder or _simple(folder)
-        self.known: dict[str, str] = {}
+        self.up = "../" * len(self.here)
+        self.top_name = self.here[0] if self.here else "\x00"
+        self.top = self.top_name + "/"
+        """The top folder with its slash: a target under it shares a folder with the page."""
         self.known_html: dict[str, Markup] = {}
+        self.fast = self.plain and not page.root_absolute
+        """Whether texts rendered with link marks can be filled by `_rewrite`."""
+        self.prefixes = frozenset(
+            "/".join(self.here[:count]) for count in range(1, len(self.here) + 1)
+        )
+        """The folders this page is in: a link to one of them is left to `link`."""
+        self.rewrites: list[tuple[str, str]] | None = None
 
     def link(self, target: str) -> str:
-        found = self.known.get(target)
-        if found is None:
-            found = self.known[target] = self._link(target)
-        return found
+        if self.page.root_absolute:
+            return self.base_path + target.removesuffix(urls.INDEX)
+        if (
+            self.plain
+            and not target.startswith(self.top)
+            and target != self.top_name
+            and _simple(target)
+        ):
+            return self.up + target
+        return self._walk(target)
 
     def link_html(self, target: str) -> Markup:
         """`link(target)`, escaped for an attribute."""
@@ -423,9 +472,7 @@ class _LinksFrom:
             found = self.known_html[target] = escape(self.link(target))
         return found
 
-    def _link(self, target: str) -> str:
-        if self.page.root_absolute:
-            return self.base_path + target.removesuffix(urls.INDEX)
+    def _walk(self, target: str) -> str:
         if not (self.plain and _simple(target)):
             return urls.relative(self.page.path, target)
         there = target.split("/")
@@ -435,6 +482,59 @@ class _LinksFrom:
                 break
             common += 1
         return "/".join([".."] * (len(self.here) - common) + there[common:]) or "."
+
+    def card(self, cards: _Cards, item: EnrichedPaper) -> Markup:
+        """`item`'s list entry with the links from this page."""
+        found = cards.entry(item)
+        if found is None:
+            return cards.render_in_place(self, item)
+        return self.fill(found)
+
+    def cards(self, cards: _Cards, items: Iterable[EnrichedPaper]) -> Markup:
+        """The list entries of `items`, one after the other."""
+        found = [cards.entry(item) for item in items]
+        if self.fast and all(
+            entry is not None and entry.plain and self.prefixes.isdisjoint(entry.targets)
+            for entry in found
+        ):
+            return self._rewrite("".join([entry.marked for entry in found if entry]))
+        return Markup("".join([self.card(cards, item) for item in items]))
+
+    def fragment(self, fragments: _Fragments, name: str, **values: Any) -> Markup:
+        """Template `name` rendered with `values`, with the links from this page."""
+        found = fragments.entry(name, values)
+        if found is None:
+            return fragments.render_in_place(self, name, values)
+        return self.fill(found)
+
+    def fill(self, found: _Entry) -> Markup:
+        """A text rendered with link marks, with the links from this page."""
+        if self.fast and found.plain and self.prefixes.isdisjoint(found.targets):
+            return self._rewrite(found.marked)
+        texts = found.texts()
+        out = [texts[0]]
+        for target, text in zip(found.targets, texts[1:], strict=True):
+            out += [self.link_html(target), text]
+        return Markup("".join(out))
+
+    def _rewrite(self, marked: str) -> Markup:
+        """The links of `marked` (each a mark then its escaped target, every target plain
+        and none a folder this page is in), from this page.
+
+        A target whose first k folders are this page's and no more is `"../" * (depth - k)`
+        then the rest of it: so each mark followed by the page's folders, longest first, then
+        the bare mark, is replaced by as many `../` as the page has folders beyond them."""
+        if self.rewrites is None:
+            self.rewrites = [
+                (
+                    _LINK_MARK + escape("/".join(self.here[:count]) + "/"),
+                    "../" * (len(self.here) - count),
+                )
+                for count in range(len(self.here), 0, -1)
+            ]
+        for mark, link in self.rewrites:
+            marked = marked.replace(mark, link)
+        return Markup(marked.replace(_LINK_MARK, self.up))
 
 
 def _simple(path: str) -> bool:
@@ -448,20 +548,38 @@ def _simple(path: str) -> bool:
     )
 
 
-_PAGE_LINKS = threading.local()
-"""The links of the page being rendered (per thread): its `url()` calls and entries share them."""
-
-
-def _links_from(page: Page, base_path: str) -> _LinksFrom:
-    found: _LinksFrom | None = getattr(_PAGE_LINKS, "links", None)
-    if found is None or found.page is not page or found.base_path != base_path:
-        found = _PAGE_LINKS.links = _LinksFrom(page, base_path)
-    return found
-
-
 _CARD = "partials/paper_item.html"
 _LINK_MARK = "\x00"
 """Stands for each link while a card renders; the page it goes on fills the links in."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """A list entry rendered with a mark for each link."""
+
+    marked: str
+    """The text with each link as the mark then the escaped target, when every target is
+    plain; else the mark alone."""
+    targets: tuple[str, ...]
+    """The output path each link goes to."""
+    plain: bool
+    """Whether every target is plain (no empty, `.` or `..` part)."""
+
+    def texts(self) -> list[str]:
+        """The text around the links."""
+        parts = self.marked.split(_LINK_MARK)
+        if self.plain:
+            for index, target in enumerate(self.targets, start=1):
+                parts[index] = parts[index][len(escape(target)) :]
+        return parts
+
+
+def _entry(texts: list[str], targets: list[str]) -> _Entry:
+    plain = all(_simple(target) and _LINK_MARK not in target for target in targets)
+    parts = [texts[0]]
+    for target, text in zip(targets, texts[1:], strict=True):
+        parts += [_LINK_MARK, escape(target) if plain else "", text]
+    return _Entry("".join(parts), tuple(targets), plain)
 
 
 class _Cards:
@@ -477,23 +595,21 @@ class _Cards:
     def __init__(self, env: jinja2.Environment, shared: dict[str, Any]) -> None:
         self.env = env
         self.shared = shared
-        self.parts: dict[str, tuple[list[str], list[str]] | None] = {}
+        self.parts: dict[str, _Entry | None] = {}
 
-    @jinja2.pass_context
-    def card(self, context: jinja2.runtime.Context, item: EnrichedPaper) -> Markup:
-        """`item`'s entry, with links from the page being rendered."""
+    def entry(self, item: EnrichedPaper) -> _Entry | None:
+        """`item`'s entry with marks; None when its own text holds the mark."""
         key = item.paper.id
-        if key not in self.parts:
-            self.parts[key] = self._render(item)
-        found = self.parts[key]
-        if found is None:  # the paper's own text holds the mark: render it in place
-            return Markup(self.env.get_template(_CARD).render(context.get_all(), item=item))
-        texts, targets = found
-        links = _links_from(context["page"], str(context["base_path"]))
-        out = [texts[0]]
-        for target, text in zip(targets, texts[1:], strict=True):
-            out += [links.link_html(target), text]
-        return Markup("".join(out))
+        try:
+            return self.parts[key]
+        except KeyError:
+            found = self.parts[key] = self._render(item)
+            return found
+
+    def render_in_place(self, links: _LinksFrom, item: EnrichedPaper) -> Markup:
+        """The entry rendered for one page, when the mark cannot stand for its links."""
+        values = {**self.shared, "page": links.page, "url": links.link}
+        return Markup(self.env.get_template(_CARD).render(values, item=item))
 
     def prepare(self, items: Sequence[EnrichedPaper], *, workers: int) -> None:
         """Render the entries of `items` not rendered yet, on `workers` processes, before
@@ -507,22 +623,55 @@ class _Cards:
             if not isinstance(parts, str):  # a template error: the page showing it reports it
                 self.parts[item.paper.id] = parts
 
-    def _try_render(self, item: EnrichedPaper) -> tuple[list[str], list[str]] | str | None:
+    def _try_render(self, item: EnrichedPaper) -> _Entry | str | None:
         try:
             return self._render(item)
         except jinja2.TemplateError:
             return "error"
 
-    def _render(self, item: EnrichedPaper) -> tuple[list[str], list[str]] | None:
-        targets: list[str] = []
+    def _render(self, item: EnrichedPaper) -> _Entry | None:
+        return _render_marked(self.env.get_template(_CARD), {**self.shared, "item": item})
 
-        def mark(path: str) -> Markup:
-            targets.append(path)
-            return Markup(_LINK_MARK)
 
-        html = self.env.get_template(_CARD).render(self.shared, item=item, url=mark)
-        texts = html.split(_LINK_MARK)
-        return (texts, targets) if len(texts) == len(targets) + 1 else None
+def _render_marked(template: jinja2.Template, values: Mapping[str, Any]) -> _Entry | None:
+    """`template` rendered with a mark for each `url()` link; None when its own text holds
+    the mark."""
+    targets: list[str] = []
+
+    def mark(path: str) -> Markup:
+        targets.append(path)
+        return Markup(_LINK_MARK)
+
+    texts = template.render(values, url=mark).split(_LINK_MARK)
+    return _entry(texts, targets) if len(texts) == len(targets) + 1 else None
+
+
+class _Fragments:
+    """Parts that many pages show alike but for their links (the head's stylesheet and feed
+    links, the site header, the footer), through `fragment(name, **values)`: rendered once
+    per build for each `values`, with a mark for each link, and filled in per page like a list
+    entry. A fragment reads the site-wide values and its `values`, never the page it is on;
+    lists among `values` are compared as tuples."""
+
+    def __init__(self, env: jinja2.Environment, shared: dict[str, Any]) -> None:
+        self.env = env
+        self.shared = shared
+        self.known: dict[tuple[Any, ...], _Entry | None] = {}
+
+    def entry(self, name: str, values: dict[str, Any]) -> _Entry | None:
+        key = (name, *((k, tuple(v) if isinstance(v, list) else v) for k, v in values.items()))
+        try:
+            return self.known[key]
+        except KeyError:
+            found = self.known[key] = _render_marked(
+                self.env.get_template(name), {**self.shared, **values}
+            )
+            return found
+
+    def render_in_place(self, links: _LinksFrom, name: str, values: dict[str, Any]) -> Markup:
+        """The fragment rendered for one page, when the mark cannot stand for its links."""
+        template = self.env.get_template(name)
+        return Markup(template.render(self.shared, url=links.link, **values))
 
 
 @lru_cache(maxsize=4096)  # a site has few distinct days; every list entry shows one
@@ -563,7 +712,28 @@ class Renderer:
             "author_slugs": {author.name: author.slug for author in catalog.authors},
         }
         self.cards = _Cards(self.env, self.shared)
-        self.env.globals["card"] = self.cards.card
+        self.env.globals["card"] = self._card
+        self.env.globals["cards"] = self._cards
+        """Without these, lists render each entry by its `{% include %}`."""
+        self.fragments = _Fragments(self.env, self.shared)
+        self.env.globals["fragment"] = self._fragment
+        """Without it, pages render each fragment by its `{% include %}`."""
+
+    @jinja2.pass_context
+    def _card(self, context: jinja2.runtime.Context, item: EnrichedPaper) -> Markup:
+        """`card(item)` for templates that do not get the page's own (see `render`)."""
+        return _LinksFrom(context["page"], str(context["base_path"])).card(self.cards, item)
+
+    @jinja2.pass_context
+    def _cards(self, context: jinja2.runtime.Context, items: Iterable[EnrichedPaper]) -> Markup:
+        """`cards(items)` for templates that do not get the page's own (see `render`)."""
+        return _LinksFrom(context["page"], str(context["base_path"])).cards(self.cards, items)
+
+    @jinja2.pass_context
+    def _fragment(self, context: jinja2.runtime.Context, name: str, **values: Any) -> Markup:
+        """`fragment(name, ...)` for templates that do not get the page's own."""
+        links = _LinksFrom(context["page"], str(context["base_path"]))
+        return links.fragment(self.fragments, name, **values)
 
     def prepare(self, pages: Sequence[Page], *, workers: int) -> None:
         """Work shared by `pages`, done up front on `workers` processes: the paper entries
@@ -575,11 +745,21 @@ class Renderer:
     def render(self, page: Page) -> bytes:
         try:
             template = self.env.get_template(page.template)
+            links = _LinksFrom(page, self.shared["base_path"])
+            # The page's own `url` and `card`: no context to look the page up in on each call.
+            values: dict[str, Any] = {"url": links.link}
+            if "card" in self.env.globals:
+                values["card"] = partial(links.card, self.cards)
+            if "cards" in self.env.globals:
+                values["cards"] = partial(links.cards, self.cards)
+            if "fragment" in self.env.globals:
+                values["fragment"] = partial(links.fragment, self.fragments)
+            values.update(page.context)
             html = template.render(
                 self.shared,
                 page=page,
                 canonical=urls.absolute(self.config.base_url, page.path),
-                **page.context,
+                **values,
             )
         except jinja2.TemplateError as exc:
             name = getattr(exc, "filename", None) or page.template

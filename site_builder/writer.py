@@ -13,6 +13,7 @@ Two ways, both keeping the previous output untouched until everything has been r
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from .errors import BuildError
 from .models import OutputFile
 
 __all__ = [
+    "FolderWriter",
     "WriteReport",
     "check_output_dir",
     "check_unique",
@@ -95,6 +97,32 @@ def write_file(folder: Path, path: str, data: bytes) -> Path:
     return target
 
 
+class FolderWriter:
+    """Writes files under one existing folder, making each folder they need once: a build writes
+    thousands of pages, nearly each in a folder of its own, and asking the file system
+    whether a folder exists costs as much as making it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.root = os.fspath(folder)
+        self.made: set[str] = {""}
+
+    def write(self, path: str, data: bytes) -> None:
+        """Write `data` at output path `path` (`/`-separated, checked by `check_paths`)."""
+        # Strings, not Paths: this runs for every page of every build.
+        parent, _, _ = path.rpartition("/")
+        if parent not in self.made:
+            folder = f"{self.root}/{parent}"
+            try:  # one system call when the parent folder is there (os.makedirs stats it first)
+                os.mkdir(folder)  # noqa: PTH102 - see above
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                os.makedirs(folder, exist_ok=True)  # noqa: PTH103 - see above
+            self.made.add(parent)
+        with open(f"{self.root}/{path}", "wb") as file:  # noqa: PTH123 - see above
+            file.write(data)
+
+
 def swap_in(staging: Path, output_dir: Path) -> None:
     """Replace `output_dir` with `staging` by two renames."""
     previous = output_dir.with_name(f".{output_dir.name}.previous")
@@ -140,9 +168,10 @@ def write_site(
     output_dir = check_output_dir(output_dir, protected=protected)
     staging = staging_dir(output_dir)
     total = 0
+    writer = FolderWriter(staging)
     try:
         for output in files:
-            write_file(staging, output.path.as_posix(), output.data)
+            writer.write(output.path.as_posix(), output.data)
             total += len(output.data)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -25,7 +25,7 @@ NOW = date(2026, 6, 12)
 def _renderers(catalog: Catalog) -> tuple[Renderer, Renderer]:
     """One renderer with the entry cache, one rendering each entry by its `{% include %}`."""
     cached, included = Renderer(catalog), Renderer(catalog)
-    del included.env.globals["card"]
+    del included.env.globals["card"], included.env.globals["cards"]
     return cached, included
 
 

@@ -1,13 +1,15 @@
-"""The writer's path checks, which run over every output of every build."""
+"""The writer's path checks, which run over every output of every build, and its file writes."""
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+import os
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 import pytest
 
 from site_builder.errors import BuildError
-from site_builder.writer import check_paths
+from site_builder.writer import FolderWriter, check_paths
 
 
 def test_paths_that_clash_or_leave_the_output_folder_are_refused() -> None:
@@ -17,3 +19,38 @@ def test_paths_that_clash_or_leave_the_output_folder_are_refused() -> None:
     for bad in ("/etc/passwd", "../outside.html", "papers/../../outside.html", "a/.."):
         with pytest.raises(BuildError, match="leaves the output folder"):
             check_paths([bad])
+
+
+def test_a_folder_writer_makes_each_folder_once_and_writes_the_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "out").mkdir()
+    made: list[str] = []
+    real = os.mkdir
+
+    def counted(name: str, *args: Any, **kwargs: Any) -> None:
+        real(name, *args, **kwargs)  # raises when the folder is there or its parent is not
+        made.append(name)
+
+    monkeypatch.setattr(os, "mkdir", counted)  # os.makedirs makes each folder through it too
+    files = {
+        "index.html": b"home",
+        "papers/a/index.html": b"a",
+        "papers/a/extra.json": b"{}",
+        "papers/b/index.html": b"b",
+        "topics/t/page/2/index.html": b"t2",
+        "topics/t/page/3/index.html": b"t3",
+    }
+    writer = FolderWriter(tmp_path / "out")
+    for path, data in files.items():
+        writer.write(path, data)
+    written = {
+        file.relative_to(tmp_path / "out").as_posix(): file.read_bytes()
+        for file in (tmp_path / "out").rglob("*")
+        if file.is_file()
+    }
+    assert written == files
+    # Each folder made once, its missing parents included.
+    folders = ["papers", "papers/a", "papers/b", "topics", "topics/t", "topics/t/page"]
+    folders += ["topics/t/page/2", "topics/t/page/3"]
+    assert sorted(made) == sorted(str(tmp_path / "out" / folder) for folder in folders)
