@@ -14,7 +14,7 @@ from ..config import SiteConfig
 from ..fingerprint import Fingerprinter, digest_text
 from ..markdown import render_markdown, render_markdown_and_text
 from ..models import Catalog, EnrichedPaper, Paper, RenderedText, Topic
-from ..workers import fork_map
+from ..workers import fork_imap
 from .archives import group_periods
 from .authors import group_authors
 from .related import (
@@ -34,8 +34,9 @@ _EPOCH = date(1970, 1, 1)
 
 
 _TEXTS_VERSION = "1"
-_TEXT_BATCH = 2048
-"""Texts rendered (by the workers) and stored per batch: only one batch's HTML is held at once."""
+_TEXT_BATCH = 1024
+"""Texts rendered by the workers are stored in batches of this many: only one batch's HTML is
+held at once."""
 
 
 def _render_texts(sources: tuple[str, str]) -> tuple[str, str, str]:
@@ -105,14 +106,17 @@ def _plain_texts(
     if cache is not None:
         plain = cache.plain_texts(wanted)
     missing = list({keys[p.id]: p for p in papers if keys[p.id] not in plain}.values())
-    for start in range(0, len(missing), _TEXT_BATCH):
-        batch = missing[start : start + _TEXT_BATCH]
-        rows = fork_map(_render_texts, [(p.abstract, p.notes) for p in batch], workers=workers)
-        fresh = {keys[paper.id]: row for paper, row in zip(batch, rows, strict=True)}
-        plain.update((key, row[0]) for key, row in fresh.items())
-        if cache is not None:
-            cache.update_texts(fresh, removed=())
-        del rows, fresh
+    fresh: dict[str, tuple[str, str, str]] = {}
+    done = 0
+    for rows in fork_imap(_render_texts, [(p.abstract, p.notes) for p in missing], workers=workers):
+        for paper, row in zip(missing[done : done + len(rows)], rows, strict=True):
+            fresh[keys[paper.id]] = row
+            plain[keys[paper.id]] = row[0]
+        done += len(rows)
+        if len(fresh) >= _TEXT_BATCH or done == len(missing):
+            if cache is not None:
+                cache.update_texts(fresh, removed=())
+            fresh = {}
     if cache is not None:
         cache.update_texts({}, removed=cache.text_digests() - wanted)
     return {paper.id: plain[keys[paper.id]] for paper in papers}, keys
