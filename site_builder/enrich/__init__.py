@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import itertools
+import sys
 import weakref
 from collections.abc import Sequence
 from dataclasses import fields
@@ -120,6 +123,21 @@ def _plain_texts(
     if cache is not None:
         cache.update_texts({}, removed=cache.text_digests() - wanted)
     return {paper.id: plain[keys[paper.id]] for paper in papers}, keys
+
+
+def _release_free_memory() -> None:
+    """Hand the pages that freed objects left in the C heap back to the system (glibc keeps
+    them otherwise): the texts and related-papers state just dropped leave holes that the page
+    plan does not fill, and the render workers forked later would count them again."""
+    if not sys.platform.startswith("linux"):
+        return
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):  # another C library (musl has no malloc_trim)
+        return
+    if trim is not None:
+        trim(0)
 
 
 def _related(
@@ -262,6 +280,7 @@ def enrich(
         for paper in visible
     )
     del plain  # read back from the cache where a page shows it
+    _release_free_memory()
     if fingerprinter is not None:
         for item in enriched:
             _vouch(fingerprinter, item)
