@@ -5,7 +5,8 @@ It remembers, between builds:
 - parsed papers, keyed by the hash of the file's bytes and the parser's version, with the
   file's size and modification time when it was read (a file whose size and time are the same,
   and were not too recent to tell apart from a later write, is not read again);
-- what each paper's Markdown renders to (HTML, plain text), keyed by the hash of the Markdown;
+- what each paper's Markdown renders to (HTML, plain text), keyed by the hash of the Markdown,
+  read a row at a time where a page shows it (forked render workers open the file themselves);
 - related-paper lists with the state of their computation: a row per paper (only changed rows
   are rewritten) and the collection-wide part as a named result;
 - for each output file, the digest of what it was made from and the hash, size and modification
@@ -132,10 +133,20 @@ class BuildCache:
     """The cache of one site. `BuildCache.disabled()` is a cache that knows nothing and keeps
     nothing, for `build --clean` before its results are stored."""
 
-    def __init__(self, connection: sqlite3.Connection | None, *, reset_reason: str = "") -> None:
+    def __init__(
+        self,
+        connection: sqlite3.Connection | None,
+        *,
+        reset_reason: str = "",
+        path: Path | None = None,
+    ) -> None:
         self._db = connection
         self.reset_reason = reset_reason
         """Why an existing cache was thrown away, or empty."""
+        self._path = path
+        self._pid = os.getpid()
+        """The process `_db` belongs to: a forked one reads through `_readers` instead."""
+        self._readers: dict[int, sqlite3.Connection | None] = {}
 
     @classmethod
     def disabled(cls) -> BuildCache:
@@ -159,7 +170,7 @@ class BuildCache:
                     )
                 }
                 if row is not None and row[0] == _format_tag() and tables >= _TABLES:
-                    return cls(connection)
+                    return cls(connection, path=path)
                 reason = (
                     "it was written by another version"
                     if row is None or row[0] != _format_tag()
@@ -175,12 +186,12 @@ class BuildCache:
         connection.executescript(_SCHEMA)
         connection.execute("INSERT INTO meta VALUES ('format', ?)", (_format_tag(),))
         _ignore_file(folder)
-        return cls(connection, reset_reason=reason)
+        return cls(connection, reset_reason=reason, path=path)
 
     def close(self) -> None:
-        if self._db is not None:
+        if self._db is not None and os.getpid() == self._pid:
             self._db.close()
-            self._db = None
+        self._db = None
 
     # Papers: path → what the file held when it was last read.
 
@@ -217,16 +228,57 @@ class BuildCache:
 
     # Rendered Markdown texts: digest of the source → (plain text, abstract HTML, notes HTML).
 
-    def texts(self) -> dict[str, tuple[str, str, str]]:
-        """Every cached text, in one query (the table holds only texts of current papers)."""
+    def text_digests(self) -> set[str]:
+        """The digest of every cached text (the table holds only texts of current papers)."""
+        if self._db is None:
+            return set()
+        return {row[0] for row in self._db.execute("SELECT digest FROM texts")}
+
+    def plain_texts(self, wanted: Iterable[str]) -> dict[str, str]:
+        """The plain text of each of the digests `wanted` whose row holds three texts; the HTML
+        is checked by SQLite, not read."""
         if self._db is None:
             return {}
+        keys = set(wanted)
         return {
-            row[0]: (row[1], row[2], row[3])
-            for row in self._db.execute(
-                "SELECT digest, plain, abstract_html, notes_html FROM texts"
+            digest: plain
+            for digest, plain in self._db.execute(
+                "SELECT digest, plain FROM texts WHERE typeof(plain)='text'"
+                " AND typeof(abstract_html)='text' AND typeof(notes_html)='text'"
             )
+            if digest in keys
         }
+
+    def text(self, digest: str) -> tuple[Any, ...] | None:
+        """The row (plain text, abstract HTML, notes HTML) of one text, as stored (the caller
+        checks the types), or None. Safe in a process forked from the one that opened the
+        cache: that one reads through a connection of its own, opened on first use."""
+        db = self._db if os.getpid() == self._pid else self._reader()
+        if db is None:
+            return None
+        try:
+            row = db.execute(
+                "SELECT plain, abstract_html, notes_html FROM texts WHERE digest=?", (digest,)
+            ).fetchone()
+        except sqlite3.Error:  # unreadable: the caller renders the text itself
+            return None
+        return None if row is None else tuple(row)
+
+    def _reader(self) -> sqlite3.Connection | None:
+        """This (forked) process's read-only connection, or None if the file cannot be opened.
+
+        The parent's connection is never used nor closed here: SQLite connections must not
+        cross a fork. A worker's connection lives as long as the worker."""
+        pid = os.getpid()
+        if pid not in self._readers:
+            connection = None
+            if self._db is not None and self._path is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    connection = sqlite3.connect(
+                        self._path.resolve().as_uri() + "?mode=ro", uri=True
+                    )
+            self._readers[pid] = connection
+        return self._readers[pid]
 
     def update_texts(
         self, rows: dict[str, tuple[str, str, str]], *, removed: Iterable[str]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -18,6 +18,7 @@ __all__ = [
     "OutputFile",
     "Paper",
     "Period",
+    "RenderedText",
     "Topic",
 ]
 
@@ -103,9 +104,32 @@ class Paper:
         return next((link.url for link in self.links if link.kind == kind), None)
 
 
+@dataclass(frozen=True, slots=True)
+class RenderedText:
+    """What a paper's Markdown renders to."""
+
+    plain: str
+    """The abstract as plain text on one line (math as its TeX source)."""
+    abstract_html: str
+    notes_html: str
+
+    @classmethod
+    def of_markdown(cls, abstract: str, notes: str) -> RenderedText:
+        """What a paper's abstract and notes render to."""
+        # Imported here: a build with nothing to do never loads markdown-it.
+        from .markdown import render_markdown, render_markdown_and_text  # noqa: PLC0415
+
+        html, plain = render_markdown_and_text(abstract)
+        return cls(plain=plain, abstract_html=html, notes_html=render_markdown(notes))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EnrichedPaper:
-    """A paper with everything computed from the whole collection."""
+    """A paper with everything computed from the whole collection.
+
+    Its rendered Markdown (`abstract_html`, `notes_html`, `abstract_text`) is not kept here but
+    asked of `texts` when a page shows it: held for every paper for the whole build, it was the
+    largest part of a build's memory."""
 
     paper: Paper
     topics: tuple[str, ...]
@@ -114,12 +138,34 @@ class EnrichedPaper:
     """Trending score; higher is hotter."""
     summary: str
     """A short plain-text abstract for lists."""
-    abstract_html: str
-    notes_html: str
-    abstract_text: str = ""
-    """The abstract as plain text on one line (math as its TeX source)."""
     related: tuple[str, ...] = ()
     """Ids of the most similar papers, most similar first."""
+    text_key: str = ""
+    """The digest of the paper's Markdown (abstract and notes), under which the build cache
+    keeps what it renders to."""
+    texts: Callable[[EnrichedPaper], RenderedText] | None = field(
+        default=None, compare=False, repr=False
+    )
+    """Gives the paper's rendered Markdown (the build's reads it from the build cache); None
+    renders it from the paper's Markdown on each use."""
+
+    @property
+    def rendered(self) -> RenderedText:
+        if self.texts is not None:
+            return self.texts(self)
+        return RenderedText.of_markdown(self.paper.abstract, self.paper.notes)
+
+    @property
+    def abstract_html(self) -> str:
+        return self.rendered.abstract_html
+
+    @property
+    def notes_html(self) -> str:
+        return self.rendered.notes_html
+
+    @property
+    def abstract_text(self) -> str:
+        return self.rendered.plain
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

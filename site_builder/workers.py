@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
-__all__ = ["PARALLEL_MIN_ITEMS", "fork_map", "worker_count"]
+__all__ = ["PARALLEL_MIN_ITEMS", "fork_imap", "fork_map", "worker_count"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -51,22 +51,33 @@ def fork_map(
 
     An exception in `function` is re-raised here (it must survive pickling to keep its details:
     a caller that needs more returns its errors as values instead)."""
+    gathered: list[R] = []
+    for part in fork_imap(function, items, workers=workers, chunk=chunk, min_items=min_items):
+        gathered += part
+        advance(len(part))
+    return gathered
+
+
+def fork_imap(
+    function: Callable[[T], R],
+    items: Sequence[T],
+    *,
+    workers: int,
+    chunk: int = 64,
+    min_items: int = PARALLEL_MIN_ITEMS,
+) -> Iterator[list[R]]:
+    """`fork_map`'s results a chunk at a time, in order, as they come: a caller that stores
+    them as it goes never holds them all. No other `fork_map` may start before it is done."""
     global _FUNCTION  # noqa: PLW0603 - how forked workers receive the function
     chunks = [items[start : start + chunk] for start in range(0, len(items), chunk)]
     can_fork = "fork" in multiprocessing.get_all_start_methods()
     if workers <= 1 or len(items) < min_items or not can_fork:
-        results: list[R] = []
         for part in chunks:
-            results += [function(item) for item in part]
-            advance(len(part))
-        return results
+            yield [function(item) for item in part]
+        return
     _FUNCTION = function
     try:
-        gathered: list[R] = []
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for part, done in zip(chunks, pool.imap(_run_chunk, chunks), strict=True):
-                gathered += done
-                advance(len(part))
-        return gathered
+            yield from pool.imap(_run_chunk, chunks)
     finally:
         _FUNCTION = None

@@ -51,9 +51,7 @@ def test_keywords_with_symbols_match() -> None:
 
 def _item(paper_id: str, authors: tuple[str, ...]) -> EnrichedPaper:
     paper = Paper(id=paper_id, title=paper_id, authors=authors, featured=date(2025, 1, 1))
-    return EnrichedPaper(
-        paper=paper, topics=(), score=0, summary="", abstract_html="", notes_html=""
-    )
+    return EnrichedPaper(paper=paper, topics=(), score=0, summary="")
 
 
 def test_author_addresses_do_not_shift_when_names_are_added() -> None:

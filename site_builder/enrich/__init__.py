@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import itertools
+import sys
+import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from datetime import date
 from typing import Any
 
@@ -11,8 +16,8 @@ from ..cache import BuildCache
 from ..config import SiteConfig
 from ..fingerprint import Fingerprinter, digest_text
 from ..markdown import render_markdown, render_markdown_and_text
-from ..models import Catalog, EnrichedPaper, Paper, Topic
-from ..workers import fork_map
+from ..models import Catalog, EnrichedPaper, Paper, RenderedText, Topic
+from ..workers import fork_imap
 from .archives import group_periods
 from .authors import group_authors
 from .related import (
@@ -25,78 +30,125 @@ from .related import (
 from .topics import TopicMatcher
 from .trending import score, trending_key
 
-__all__ = ["SUMMARY_LENGTH", "RenderedText", "enrich", "rendered_texts", "summarize"]
+__all__ = ["SUMMARY_LENGTH", "TextStore", "enrich", "summarize"]
 
 SUMMARY_LENGTH = 280
 _EPOCH = date(1970, 1, 1)
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedText:
-    """What a paper's Markdown renders to."""
-
-    plain: str
-    abstract_html: str
-    notes_html: str
-
-
 _TEXTS_VERSION = "1"
+_TEXT_BATCH = 1024
+"""Texts rendered by the workers are stored in batches of this many: only one batch's HTML is
+held at once."""
 
 
-def _render_texts(sources: tuple[str, str]) -> list[str]:
+def _render_texts(sources: tuple[str, str]) -> tuple[str, str, str]:
     abstract, notes = sources
     html, plain = render_markdown_and_text(abstract)
-    return [plain, html, render_markdown(notes)]
+    return (plain, html, render_markdown(notes))
 
 
 def _valid_row(row: Any) -> bool:
     return isinstance(row, tuple | list) and len(row) == 3 and all(type(x) is str for x in row)
 
 
-def rendered_texts(
-    papers: Sequence[Paper], cache: BuildCache | None, *, workers: int = 1
-) -> dict[str, RenderedText]:
-    """Each paper's abstract and notes rendered, by paper id; unchanged ones from the cache,
-    the others by `workers` processes."""
-    return _rendered_texts(papers, cache, workers=workers)[0]
+class TextStore:
+    """Each paper's rendered Markdown, kept in the build cache's `texts` table and read back
+    when a page shows it (`EnrichedPaper.texts`), in whichever process renders that page.
+
+    A row that is missing or not three texts is never trusted: the text is rendered again from
+    the paper's Markdown. The last text read is remembered, as a page asks for a paper's
+    abstract, notes and plain text one after the other.
+
+    Papers sent to a forked worker (pickled) take the worker's copy of their store along: the
+    store pickles as its number in `_STORES`, which the worker has inherited."""
+
+    def __init__(self, cache: BuildCache | None) -> None:
+        self._cache = cache
+        self._last: tuple[EnrichedPaper, RenderedText] | None = None
+        self._number = next(_STORE_NUMBERS)
+        _STORES[self._number] = self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_store, (self._number,))
+
+    def rendered(self, item: EnrichedPaper) -> RenderedText:
+        last = self._last
+        if last is not None and last[0] is item:
+            return last[1]
+        row = self._cache.text(item.text_key) if self._cache is not None else None
+        if _valid_row(row):
+            assert row is not None
+            found = RenderedText(*row)
+        else:
+            found = RenderedText.of_markdown(item.paper.abstract, item.paper.notes)
+        self._last = (item, found)
+        return found
 
 
-def _rendered_texts(
+_STORES: weakref.WeakValueDictionary[int, TextStore] = weakref.WeakValueDictionary()
+_STORE_NUMBERS = itertools.count()
+
+
+def _store(number: int) -> TextStore:
+    """The store numbered `number`: this process's own, else one without a cache (a process
+    that was not forked from the one that made it renders the texts itself)."""
+    found = _STORES.get(number)
+    return found if found is not None else TextStore(None)
+
+
+def _plain_texts(
     papers: Sequence[Paper], cache: BuildCache | None, *, workers: int
-) -> tuple[dict[str, RenderedText], dict[str, str]]:
-    """`rendered_texts` and the key of each paper's text (a digest of its Markdown)."""
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Each paper's abstract as plain text and the key of its text (a digest of its Markdown),
+    by paper id. Texts the cache lacks are rendered by `workers` processes and stored in it a
+    batch at a time; the HTML is not kept (`TextStore` reads it back where it is shown)."""
     keys = {paper.id: digest_text(_TEXTS_VERSION, paper.abstract, paper.notes) for paper in papers}
-    known = cache.texts() if cache is not None else {}
-    missing = {
-        keys[p.id]: (p.abstract, p.notes) for p in papers if not _valid_row(known.get(keys[p.id]))
-    }
-    fresh = {
-        key: (plain, abstract_html, notes_html)
-        for key, (plain, abstract_html, notes_html) in zip(
-            missing, fork_map(_render_texts, list(missing.values()), workers=workers), strict=True
-        )
-    }
-    result = {}
-    for paper in papers:
-        key = keys[paper.id]
-        row = fresh[key] if key in fresh else known[key]
-        result[paper.id] = RenderedText(*row)
+    wanted = set(keys.values())
+    plain: dict[str, str] = {}
     if cache is not None:
-        wanted = set(keys.values())
-        cache.update_texts(fresh, removed=[key for key in known if key not in wanted])
-    return result, keys
+        plain = cache.plain_texts(wanted)
+    missing = list({keys[p.id]: p for p in papers if keys[p.id] not in plain}.values())
+    fresh: dict[str, tuple[str, str, str]] = {}
+    done = 0
+    for rows in fork_imap(_render_texts, [(p.abstract, p.notes) for p in missing], workers=workers):
+        for paper, row in zip(missing[done : done + len(rows)], rows, strict=True):
+            fresh[keys[paper.id]] = row
+            plain[keys[paper.id]] = row[0]
+        done += len(rows)
+        if len(fresh) >= _TEXT_BATCH or done == len(missing):
+            if cache is not None:
+                cache.update_texts(fresh, removed=())
+            fresh = {}
+    if cache is not None:
+        cache.update_texts({}, removed=cache.text_digests() - wanted)
+    return {paper.id: plain[keys[paper.id]] for paper in papers}, keys
+
+
+def _release_free_memory() -> None:
+    """Hand the pages that freed objects left in the C heap back to the system (glibc keeps
+    them otherwise): the texts and related-papers state just dropped leave holes that the page
+    plan does not fill, and the render workers forked later would count them again."""
+    if not sys.platform.startswith("linux"):
+        return
+    name = ctypes.util.find_library("c")
+    try:
+        trim = ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):  # another C library (musl has no malloc_trim)
+        return
+    if trim is not None:
+        trim(0)
 
 
 def _related(
     papers: Sequence[Paper],
-    texts: dict[str, RenderedText],
+    plain: dict[str, str],
     cache: BuildCache | None,
     *,
     workers: int = 1,
 ) -> dict[str, tuple[str, ...]]:
     """Related lists; with a cache, only those that can differ from the previous build's are
     computed again (see `related.update_related`)."""
-    plain = {paper.id: texts[paper.id].plain for paper in papers}
     if cache is None:
         return related_papers(papers, plain, workers=workers)
     with collector_paused():
@@ -158,24 +210,24 @@ _VOUCHED_FIELDS = frozenset(
         "topics",
         "score",
         "summary",
-        "abstract_html",
-        "notes_html",
-        "abstract_text",
         "related",
+        "text_key",
+        "texts",
     )
 )
 assert {f.name for f in fields(EnrichedPaper)} == _VOUCHED_FIELDS, "update _vouch"
 
 
-def _vouch(fingerprinter: Fingerprinter, item: EnrichedPaper, text_key: str) -> None:
+def _vouch(fingerprinter: Fingerprinter, item: EnrichedPaper) -> None:
     """Tell `fingerprinter` the digest of `item`, made from its paper's digest and the key of
-    its rendered Markdown (from which its summary, HTML and plain text all follow)."""
+    its rendered Markdown (from which its summary, HTML and plain text all follow; where
+    `texts` reads them does not change them)."""
     fingerprinter.vouch(
         item,
         digest_text(
             "EnrichedPaper",
             fingerprinter.digest_of(item.paper),
-            text_key,
+            item.text_key,
             str(len(item.topics)),
             *item.topics,
             repr(item.score),
@@ -211,25 +263,27 @@ def enrich(
     now = config.now or updated
     half_life = config.trending.half_life_days
     visible = sorted(shown, key=lambda p: trending_key(p, now=now, half_life_days=half_life))
-    texts, text_keys = _rendered_texts(visible, cache, workers=workers)
-    related = _related(visible, texts, cache, workers=workers)
+    plain, text_keys = _plain_texts(visible, cache, workers=workers)
+    related = _related(visible, plain, cache, workers=workers)
     assigned = _topics(visible, matcher, config, cache, text_keys)
+    texts = TextStore(cache).rendered  # one bound method that every paper shares
     enriched = tuple(
         EnrichedPaper(
             paper=paper,
             topics=assigned[paper.id],
             score=score(paper, now=now, half_life_days=half_life),
-            summary=summarize(texts[paper.id].plain),
-            abstract_html=texts[paper.id].abstract_html,
-            notes_html=texts[paper.id].notes_html,
-            abstract_text=texts[paper.id].plain,
+            summary=summarize(plain[paper.id]),
             related=related[paper.id],
+            text_key=text_keys[paper.id],
+            texts=texts,
         )
         for paper in visible
     )
+    del plain  # read back from the cache where a page shows it
+    _release_free_memory()
     if fingerprinter is not None:
         for item in enriched:
-            _vouch(fingerprinter, item, text_keys[item.paper.id])
+            _vouch(fingerprinter, item)
     members: dict[str, list[str]] = {rule.slug: [] for rule in config.topics}
     for item in enriched:
         for slug in set(item.topics):
