@@ -425,7 +425,9 @@ class _Job:
         from .search import index_files, search_doc, update_index  # noqa: PLC0415
 
         names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
-        docs = [search_doc(entry, names) for entry in catalog.papers]
+        # Every plain text in one query, rather than one query per paper.
+        plain = cache.plain_texts(entry.text_key for entry in catalog.papers)
+        docs = [search_doc(entry, names, plain.get(entry.text_key)) for entry in catalog.papers]
 
         def read(path: str) -> bytes | None:
             record = previous.get(path)

@@ -162,8 +162,11 @@ class SearchDoc:
         )
 
 
-def search_doc(entry: EnrichedPaper, topic_names: dict[str, str]) -> SearchDoc:
-    """The search document of one paper; `topic_names` maps topic slugs to names."""
+def search_doc(
+    entry: EnrichedPaper, topic_names: dict[str, str], text: str | None = None
+) -> SearchDoc:
+    """The search document of one paper; `topic_names` maps topic slugs to names; `text` is
+    its abstract as plain text, if known already (else it is read from `entry`)."""
     paper = entry.paper
     day = paper.day.isoformat()
     return SearchDoc(
@@ -171,7 +174,7 @@ def search_doc(entry: EnrichedPaper, topic_names: dict[str, str]) -> SearchDoc:
         title=paper.title,
         authors=paper.authors,
         day=day,
-        text=entry.abstract_text,
+        text=entry.abstract_text if text is None else text,
         labels=(
             *(topic_names.get(slug, slug) for slug in entry.topics),
             *paper.keywords,

@@ -42,12 +42,12 @@ def fork_map(
     *,
     workers: int,
     chunk: int = 64,
-    min_items: int = PARALLEL_MIN_ITEMS,
+    min_items: int | None = None,
     advance: Callable[[int], None] = lambda count: None,
 ) -> list[R]:
     """`[function(item) for item in items]`, computed by up to `workers` processes when there
-    are at least `min_items` items (fewer are not worth starting processes for, unless each
-    item is a large piece of work).
+    are at least `min_items` items (default `PARALLEL_MIN_ITEMS`; fewer are not worth starting
+    processes for, unless each item is a large piece of work).
 
     An exception in `function` is re-raised here (it must survive pickling to keep its details:
     a caller that needs more returns its errors as values instead)."""
@@ -64,14 +64,15 @@ def fork_imap(
     *,
     workers: int,
     chunk: int = 64,
-    min_items: int = PARALLEL_MIN_ITEMS,
+    min_items: int | None = None,
 ) -> Iterator[list[R]]:
     """`fork_map`'s results a chunk at a time, in order, as they come: a caller that stores
     them as it goes never holds them all. No other `fork_map` may start before it is done."""
     global _FUNCTION  # noqa: PLW0603 - how forked workers receive the function
     chunks = [items[start : start + chunk] for start in range(0, len(items), chunk)]
     can_fork = "fork" in multiprocessing.get_all_start_methods()
-    if workers <= 1 or len(items) < min_items or not can_fork:
+    enough = PARALLEL_MIN_ITEMS if min_items is None else min_items
+    if workers <= 1 or len(items) < enough or not can_fork:
         for part in chunks:
             yield [function(item) for item in part]
         return
