@@ -31,9 +31,7 @@ def _item(paper_id: str, day: int, authors: tuple[str, ...]) -> EnrichedPaper:
         authors=authors,
         featured=FIRST_DAY + timedelta(days=day),
     )
-    return EnrichedPaper(
-        paper=paper, topics=(), score=0.0, summary="", abstract_html="", notes_html=""
-    )
+    return EnrichedPaper(paper=paper, topics=(), score=0.0, summary="")
 
 
 @st.composite
