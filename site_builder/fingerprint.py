@@ -50,9 +50,9 @@ class Fingerprinter:
         return digest_text(*parts)
 
     def digest_items(self, *values: Any) -> str:
-        """`digest(values)`, the same digest, with the kinds a page is made of (texts, flags,
-        dicts of them and of values seen before) taken inline instead of walked one call each:
-        a build digests every page of the site this way."""
+        """`digest(values)`, the same digest, with texts, flags and values seen before (the
+        bulk of a page's parts) taken inline instead of walked one call each: a build digests
+        every page of the site this way."""
         memo = self._memo
         parts = [f"l{len(values)}"]
         append, walk = parts.append, self._walk
@@ -63,19 +63,7 @@ class Fingerprinter:
             elif kind is bool:
                 append("bool:True" if value else "bool:False")
             elif kind is dict:
-                append(f"m{len(value)}")
-                for key, item in value.items():
-                    if type(key) is str:
-                        append(f"s{len(key)}:{key}")
-                    else:
-                        walk(key, parts)
-                    found = memo.get(id(item))
-                    if found is not None:
-                        append(found)
-                    elif type(item) is str:
-                        append(f"s{len(item)}:{item}")
-                    else:
-                        walk(item, parts)
+                walk(value, parts)  # a page's context: never remembered itself
             else:
                 found = memo.get(id(value))
                 if found is not None:
