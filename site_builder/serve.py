@@ -183,14 +183,9 @@ class DevServer:
 
     def _preview(self, saved: set[Path]) -> None:
         """Render the pages of the saved papers and reload the tabs, if they were all papers
-        the last good build knows and that build is what the tabs show (no error)."""
-        papers = self.config.content_dir / "papers"
-        if (
-            self._last_good is None
-            or self._state.error is not None
-            or not saved
-            or any(path.suffix != ".md" or papers not in path.parents for path in saved)
-        ):
+        the last good build knows (`preview_papers` checks) and that build is what the tabs
+        show (no error)."""
+        if self._last_good is None or self._state.error is not None or not saved:
             return
         from .preview import preview_papers  # noqa: PLC0415 - a build imported the rest
 
