@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from site_builder.config import TopicRule
+from site_builder import workers
+from site_builder.cache import BuildCache
+from site_builder.config import TopicRule, load_config
 from site_builder.enrich.topics import TopicMatcher, _pattern, _phrase, _WordMatcher
 from site_builder.models import Paper
+from site_builder.pipeline import load_catalog
 
 KEYWORDS = [
     "C++",
@@ -153,3 +158,23 @@ def test_only_whole_ascii_words_make_a_phrase() -> None:
     assert _phrase("Learning-Curve*", 0, 0) is not None
     for keyword in ("C++", ".NET", "café", "don't", "a-"):
         assert _phrase(keyword, 0, 0) is None
+
+
+def test_forked_matching_assigns_each_paper_its_own_topics(
+    papers_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first build matches papers in worker processes; each paper must get the topics the
+    matcher finds for it in this process, and a second build takes them from the cache."""
+    monkeypatch.setattr(workers, "PARALLEL_MIN_ITEMS", 1)  # fork even for seven papers
+    config = load_config(papers_site, now=date(2026, 6, 12))
+    matcher = TopicMatcher(config.topics)
+    for _ in range(2):  # the first build matches, the second reads the cache
+        cache = BuildCache.open(papers_site)
+        try:
+            catalog = load_catalog(config, cache, workers=2)
+        finally:
+            cache.close()
+        found = {item.paper.id: item.topics for item in catalog.papers}
+        wanted = {item.paper.id: matcher.assign(item.paper) for item in catalog.papers}
+        assert found == wanted
+        assert len(set(found.values())) > 1  # papers differ, so a mix-up would show
