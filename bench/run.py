@@ -7,7 +7,8 @@ kernel's accounting of the process and its workers, the largest one counting):
 - the baseline: the same pages from the build as it was before incremental builds (one process,
   no cache), the code of git revision `--baseline` run from a copy;
 - cold build (no cache, no output), no-op rebuild, one paper's abstract edited, one template
-  (paper.html) edited, one paper added;
+  (paper.html) edited, one paper added; the output of a build a cold build follows is moved
+  aside, and deleted before the next size starts (`_settle`);
 - with `serve`: the time from saving an edited paper to the reload event and the new page.
 
 Results go to bench/RESULTS.md (followed by bench/analysis.md, written by hand from profiles)
@@ -75,9 +76,40 @@ def _build(site: Path) -> list[str]:
     return [str(ROOT / ".venv" / "bin" / "site-builder"), "build", "--site", str(site), "--quiet"]
 
 
-def _reset(site: Path) -> None:
+def _trash(path: Path, trash: Path) -> None:
+    """Move `path`, if it is there, into the `trash` folder, to be deleted by `_settle`."""
+    if path.exists():
+        trash.mkdir(parents=True, exist_ok=True)
+        path.rename(trash / f"{len(list(trash.iterdir()))}-{path.name}")
+
+
+def _reset(site: Path, trash: Path) -> None:
+    """No cache, no output: a cold build's start. What the last build made goes to the trash,
+    not away: see `_settle`."""
     for name in ("_site", ".cache"):
-        shutil.rmtree(site / name, ignore_errors=True)
+        _trash(site / name, trash)
+
+
+SETTLE_SECONDS = 65
+"""How long the file system keeps skipping freshly deleted inodes; see `_settle`."""
+
+
+def _settle(trash: Path, *, wait: bool) -> None:
+    """Delete the trash, then (if `wait`) let the deletion settle before anything is measured.
+
+    Why: ext4 without a journal (this benchmark machine's disk) will not reuse an inode freed
+    less than a minute ago (five while its inode-table block is unwritten), and skips each such
+    inode one by one while it looks for a free one. A build started right after deleting the
+    previous build's 20,000 files spent several seconds of kernel time in that search (a quarter
+    of all samples of `perf record`; 10-16 s of system time at 10,000 papers against 2.6 s on
+    tmpfs). No user's first build follows such a deletion, so the runs of a size delete nothing,
+    and each size starts a minute after the files of the one before were deleted."""
+    if trash.exists():
+        shutil.rmtree(trash)
+        if wait:
+            os.sync()
+            print(f"letting the deleted files settle ({SETTLE_SECONDS} s)", flush=True)
+            time.sleep(SETTLE_SECONDS)
 
 
 def _some_paper(site: Path) -> Path:
@@ -129,6 +161,9 @@ def _measure_size(
     skip: frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
     site = work / f"site-{size}"
+    trash = work / "trash"
+    _trash(site, trash)
+    _settle(trash, wait=True)
     print(f"[{size}] writing the corpus", flush=True)
     write_corpus(size, site)
     samples: dict[str, list[dict[str, float]]] = {name: [] for name in ("baseline", *SCENARIOS)}
@@ -136,7 +171,7 @@ def _measure_size(
         # The last run's edited template is for our build only: the baseline's code is older.
         shutil.rmtree(site / "templates", ignore_errors=True)
         if baseline is not None:
-            _reset(site)
+            _reset(site, trash)
             env = {**os.environ, "PYTHONPATH": str(baseline)}
             command = [
                 str(ROOT / ".venv" / "bin" / "python"),
@@ -146,7 +181,7 @@ def _measure_size(
             ]
             samples["baseline"].append(_run(command, env=env, cwd=baseline))
             print(f"[{size}] run {run} baseline {samples['baseline'][-1]}", flush=True)
-        _reset(site)
+        _reset(site, trash)
         for scenario in SCENARIOS:
             if scenario in skip:
                 continue
@@ -299,7 +334,11 @@ def write_results(results: dict[str, Any], path: Path) -> None:
         "against the baseline measured in the same run: the build as it was before issue 6 "
         f"(git `{results['baseline_revision']}`: one process, no cache, every file rewritten). "
         "Peak RSS is the kernel's figure for the largest single process of the build: the main "
-        "process, a render worker, or (in the baseline) the Pagefind binary it ran.",
+        "process, a render worker, or (in the baseline) the Pagefind binary it ran. Cold "
+        "builds and the baseline start with the previous output moved aside, not deleted: "
+        "deleted files are cleared away before each size, a minute before its first build "
+        "(this disk's file system slows down file creation for a minute after a deletion; see "
+        "`_settle` in bench/run.py).",
         "",
     ]
     for size in results["sizes"]:
@@ -392,6 +431,7 @@ def main() -> None:
         )
         options.json.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
         write_results(results, options.out)
+    _settle(options.work / "trash", wait=False)
     print(f"Wrote {options.out} and {options.json}")
 
 
