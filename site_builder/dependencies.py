@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -87,8 +86,10 @@ class _Templates:
         if found is None:
             loader = self.env.loader
             assert loader is not None
-            source, filename, _ = loader.get_source(self.env, name)
-            key = f"{name}\x00{Path(filename or name).as_posix()}\x00{source}"
+            # Not the file's path: the same template elsewhere (a theme installed in another
+            # environment) renders the same pages.
+            source, _, _ = loader.get_source(self.env, name)
+            key = f"{name}\x00{source}"
             digest = digest_text(key)
             analysis: Any = self.known.get(digest)
             if not _valid_analysis(analysis):

@@ -3,10 +3,12 @@ same bytes as a clean build. No timings here: `make bench` measures speed."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -14,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_builder import workers
+from site_builder import theme, workers
 from site_builder.build import BuildReport, build
 from site_builder.cache import CACHE_DIR
 from site_builder.cli import main
@@ -145,6 +147,42 @@ def test_a_failed_build_leaves_the_output_and_writes_nothing(papers_site: Path) 
     assert tree(papers_site / "_site") == before
     assert _mtimes(papers_site / "_site") == times
     assert sorted(p.name for p in papers_site.iterdir() if p.name.startswith(".")) == [CACHE_DIR]
+
+
+def test_the_same_templates_elsewhere_render_nothing_again(
+    papers_site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A page depends on its templates' names and sources, not on where they are: a default
+    theme installed at another path (a new virtual environment, another Python) is the same
+    theme, and a site overriding a template with an identical copy changes no page."""
+    _build(papers_site)
+    moved = tmp_path / "elsewhere" / "site_builder"
+    for name in ("templates", "static"):
+        shutil.copytree(theme._default(name), moved / "_theme" / name)
+    monkeypatch.setattr(theme, "_PACKAGE", moved)
+    steps = _Steps()
+    report = _build(papers_site, progress=steps)
+    assert (report.written, steps.totals["Rendering pages"]) == (0, 0)
+    shutil.copytree(moved / "_theme" / "templates", papers_site / "templates")
+    report = _build(papers_site, progress=steps)
+    assert (report.written, steps.totals["Rendering pages"]) == (0, 0)
+    # Not a test that never renders: a changed template is rendered again.
+    paper_template = papers_site / "templates" / "paper.html"
+    paper_template.write_text("{# changed #}" + paper_template.read_text("utf-8"), "utf-8")
+    _build(papers_site, progress=steps)
+    assert steps.totals["Rendering pages"] == report.papers
+
+
+class _Steps:
+    """A `Progress` that notes how much each step of the last build had to do."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, int] = {}
+
+    @contextlib.contextmanager
+    def step(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
+        self.totals[label] = total
+        yield lambda count: None
 
 
 @pytest.mark.parametrize(
