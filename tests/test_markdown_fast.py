@@ -8,12 +8,15 @@ tricky, the result is byte-identical to that of markdown-it configured as before
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from linkify_it import LinkifyIt  # type: ignore[import-untyped]
 
 from site_builder.markdown import (
     _may_hold_link,
+    _names_a_host,
     _new_renderer,
     _render_prose,
     _tokens_text,
@@ -164,3 +167,24 @@ def test_text_without_a_link_hint_has_no_link(text: str) -> None:
     if not _may_hold_link(text):
         assert not _LINKIFY.pretest(text)
         assert not _LINKIFY.test(text)
+
+
+_HOST_NAME = re.compile("[Ll][Oo][Cc][Aa][Ll][Hh][Oo][Ss\u017f][Tt]|[Ww]{3}\\.")
+"""What `_names_a_host` looks for, as a regular expression: the reference it must agree with."""
+host_like = st.text(
+    alphabet=st.sampled_from([*"LlOoCcAaHhSsTtWw.\u017f\u0130\u212a x"]), max_size=24
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.one_of(host_like, st.text(max_size=24)))
+def test_host_names_are_found_as_the_regular_expression_finds_them(text: str) -> None:
+    assert _names_a_host(text) == (_HOST_NAME.search(text) is not None)
+    assert _names_a_host(f"a {text}.") == (_HOST_NAME.search(f"a {text}.") is not None)
+
+
+def test_host_names_in_any_case() -> None:
+    for text in ("LocalHost", "LOCALHOST:80", "localho\u017ft", "WwW.example", "see www.x"):
+        assert _names_a_host(text)
+    for text in ("local host", "ww.", "localhos", "w ww."):
+        assert not _names_a_host(text)
