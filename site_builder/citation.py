@@ -93,14 +93,19 @@ def indented_json(value: Any, level: int = 0) -> str:
         if not value:
             return "{}"
         items = [
-            f"{encode_basestring(key)}: {indented_json(item, level + 1)}"
+            encode_basestring(key)
+            + ": "
+            + (encode_basestring(item) if type(item) is str else indented_json(item, level + 1))
             for key, item in value.items()
         ]
         return "{" + newline + ("," + newline).join(items) + "\n" + " " * level + "}"
     if isinstance(value, list):
         if not value:
             return "[]"
-        items = [indented_json(item, level + 1) for item in value]
+        if all(type(item) is str for item in value):  # authors' names, keywords, links
+            items = list(map(encode_basestring, value))
+        else:
+            items = [indented_json(item, level + 1) for item in value]
         return "[" + newline + ("," + newline).join(items) + "\n" + " " * level + "]"
     raise TypeError(f"indented_json takes dicts, lists and strings, not {type(value).__name__}")
 

@@ -694,11 +694,12 @@ class Renderer:
         config = catalog.config
         self.config = config
         self.env = _environment(config)
+        announced: dict[str | None, tuple[Alternate, ...]] = {}
         self.shared: dict[str, Any] = {
             "site": config,
             "topics": {topic.rule.slug: TopicLabel(rule=topic.rule) for topic in catalog.topics},
             "topic_list": catalog.topics,
-            "alternates": lambda page: alternates(page, config),
+            "alternates": lambda page: _known_alternates(page, config, announced),
             "absolute_url": lambda path: urls.absolute(config.base_url, path),
             "trending_windows": WINDOWS,
             "updated": catalog.updated,
@@ -811,6 +812,19 @@ def alternates(page: Page, config: SiteConfig) -> list[Alternate]:
             for form in FORMATS
         ]
     return found
+
+
+def _known_alternates(
+    page: Page, config: SiteConfig, known: dict[str | None, tuple[Alternate, ...]]
+) -> list[Alternate]:
+    """`alternates(page, config)`, made once per topic in `known` (None for every page that
+    is not a topic's): every page's head announces them."""
+    topic = page.context.get("topic")
+    key = topic.rule.slug if isinstance(topic, Topic) else None
+    found = known.get(key)
+    if found is None:
+        found = known[key] = tuple(alternates(page, config))
+    return list(found)
 
 
 def plan_discovery_pages(catalog: Catalog) -> list[Page]:
