@@ -430,6 +430,7 @@ class _LinksFrom:
         "prefixes",
         "rewrites",
         "top",
+        "top_mark",
         "top_name",
         "up",
     )
@@ -452,6 +453,7 @@ class _LinksFrom:
         )
         """The folders this page is in: a link to one of them is left to `link`."""
         self.rewrites: list[tuple[str, str]] | None = None
+        self.top_mark = ""
 
     def link(self, target: str) -> str:
         if self.page.root_absolute:
@@ -522,18 +524,38 @@ class _LinksFrom:
         and none a folder this page is in), from this page.
 
         A target whose first k folders are this page's and no more is `"../" * (depth - k)`
-        then the rest of it: so each mark followed by the page's folders, longest first, then
-        the bare mark, is replaced by as many `../` as the page has folders beyond them."""
+        then the rest of it; any other is `"../" * depth` then the target. So the text is cut
+        at each mark followed by the page's top folder (few: on a topic's page, its tags),
+        each piece after a cut starts with the rest of its target and gets the `../` of the
+        longest of the page's folders it starts with, and every other mark becomes
+        `"../" * depth`. A `str.replace` per folder would scan a 50 KB list once per folder."""
+        if not self.here:
+            return Markup(marked.replace(_LINK_MARK, ""))
         if self.rewrites is None:
+            # Below the top folder, longest first: (escaped rest of the folder, its link).
             self.rewrites = [
                 (
-                    _LINK_MARK + escape("/".join(self.here[:count]) + "/"),
+                    escape("/".join(self.here[1:count]) + "/"),
                     "../" * (len(self.here) - count),
                 )
-                for count in range(len(self.here), 0, -1)
+                for count in range(len(self.here), 1, -1)
             ]
-        for mark, link in self.rewrites:
-            marked = marked.replace(mark, link)
+            self.top_mark = _LINK_MARK + str(escape(self.top))
+        pieces = marked.split(self.top_mark)
+        if len(pieces) > 1:
+            out = [pieces[0]]
+            in_top = "../" * (len(self.here) - 1)
+            second = self.rewrites[-1][0] if self.rewrites else None
+            for piece in pieces[1:]:
+                # Most leave the page's second folder (other topics): one test for them.
+                if second is None or not piece.startswith(second):
+                    out += [in_top, piece]
+                    continue
+                for rest, link in self.rewrites:
+                    if piece.startswith(rest):
+                        out += [link, piece[len(rest) :]]
+                        break
+            marked = "".join(out)
         return Markup(marked.replace(_LINK_MARK, self.up))
 
 
