@@ -636,14 +636,26 @@ class _Cards:
     def prepare(self, items: Sequence[EnrichedPaper], *, workers: int) -> None:
         """Render the entries of `items` not rendered yet, on `workers` processes, before
         pages are split between processes (each would otherwise render most entries itself)."""
-        missing = list({i.paper.id: i for i in items if i.paper.id not in self.parts}.values())
+        # The same few thousand papers fill every list: dropped by identity first (cheap).
+        unique = {id(item): item for item in items}.values()
+        missing = list({i.paper.id: i for i in unique if i.paper.id not in self.parts}.values())
+
+        def render_one(index: int) -> tuple[str, tuple[str, ...], bool] | str | None:
+            found = self._try_render(missing[index])
+            return (
+                (found.marked, found.targets, found.plain) if isinstance(found, _Entry) else found
+            )
+
+        # Positions, not the papers, go to the workers (forked, they have `missing`), and
+        # plain tuples come back: pickling 10,000 papers and unpickling 10,000 dataclasses
+        # cost this process more than rendering the entries.
         for item, parts in zip(
             missing,
-            fork_map(self._try_render, missing, workers=workers),
+            fork_map(render_one, range(len(missing)), workers=workers, chunk=256),
             strict=True,
         ):
             if not isinstance(parts, str):  # a template error: the page showing it reports it
-                self.parts[item.paper.id] = parts
+                self.parts[item.paper.id] = None if parts is None else _Entry(*parts)
 
     def _try_render(self, item: EnrichedPaper) -> _Entry | str | None:
         try:
