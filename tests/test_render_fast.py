@@ -11,6 +11,7 @@ from markupsafe import escape
 from site_builder.config import load_config
 from site_builder.pipeline import load_catalog
 from site_builder.render import Page, Renderer, _entry, _LinksFrom, alternates, plan_pages
+from site_builder.sitemap import element_tree_sitemap, sitemap_file
 
 
 def test_the_feeds_a_page_announces_are_its_alternates(seeded_site: Path) -> None:
@@ -54,3 +55,12 @@ def test_marked_links_are_filled_as_each_link_alone(
     )
     assert links._rewrite(entry.marked) == expected
     assert links.fill(entry) == expected
+
+
+@given(
+    base=st.sampled_from(["https://example.org/", "https://ex.org/sub/", "https://é.org/a&b/"]),
+    paths=st.lists(st.text(st.characters(exclude_categories=("Cs",)), max_size=20), max_size=6),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_sitemap_is_what_element_tree_writes(base: str, paths: list[str]) -> None:
+    assert sitemap_file(base, paths).data == element_tree_sitemap(base, paths)
