@@ -480,7 +480,20 @@ class _Job:
 
     def _stamp(self, paths: Sequence[str] | dict[str, OutputRecord]) -> None:
         """Record the size and modification time each file has now that it is in place."""
-        for path in paths:
-            stat = self.output_dir.joinpath(*PurePosixPath(path).parts).stat()
-            record = self.records[path]
-            self.records[path] = replace(record, size=stat.st_size, mtime=stat.st_mtime_ns)
+        records = self.records
+        if os.stat not in os.supports_dir_fd:
+            for path in paths:
+                stat = self.output_dir.joinpath(*PurePosixPath(path).parts).stat()
+                records[path] = replace(records[path], size=stat.st_size, mtime=stat.st_mtime_ns)
+            return
+        # Paths relative to the open folder and records made directly: no Path per file.
+        folder = os.open(self.output_dir, os.O_RDONLY)
+        try:
+            for path in paths:
+                stat = os.stat(path, dir_fd=folder)
+                record = records[path]
+                records[path] = OutputRecord(
+                    record.source, record.hash, stat.st_size, stat.st_mtime_ns
+                )
+        finally:
+            os.close(folder)

@@ -6,17 +6,18 @@ read Open Graph. All three are built from the same `Paper` here.
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
+from json.encoder import encode_basestring
 from typing import Any
 
 from .ids import split_arxiv_id
 from .models import Paper
 
-__all__ = ["bibtex", "bibtex_key", "json_ld", "scholar_tags"]
+__all__ = ["bibtex", "bibtex_key", "indented_json", "json_ld", "scholar_tags"]
 
 _BIBTEX_SPECIAL = re.compile(r"(?<!\\)([&%#])")
+_NOT_KEY_CHAR = re.compile(r"[^a-z0-9]")
 
 
 def is_arxiv_id(paper_id: str) -> bool:
@@ -26,16 +27,22 @@ def is_arxiv_id(paper_id: str) -> bool:
 
 
 def _ascii_word(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", folded.lower())
+    # An ASCII text is its own NFKD form: most words skip the Unicode tables.
+    folded = text if text.isascii() else unicodedata.normalize("NFKD", text)
+    return _NOT_KEY_CHAR.sub("", folded.encode("ascii", "ignore").decode().lower())
 
 
 def bibtex_key(paper: Paper) -> str:
     """`surname2025firstword`, e.g. `kamoi2024evaluating`; `paper2025...` without authors."""
     surname = _ascii_word(paper.authors[0].split()[-1]) if paper.authors else ""
     year = (paper.published or paper.day).year
-    words = [_ascii_word(w) for w in paper.title.split()]
-    first = next((w for w in words if len(w) > 3), words[0] if words else "")
+    words = paper.title.split()
+    # The first word longer than 3 characters once folded, else the first word: folded one
+    # at a time, as most titles have one among their first few words.
+    first = next(
+        (folded for folded in map(_ascii_word, words) if len(folded) > 3),
+        _ascii_word(words[0]) if words else "",
+    )
     return f"{surname or 'paper'}{year}{first}"
 
 
@@ -75,6 +82,34 @@ def scholar_tags(paper: Paper) -> list[tuple[str, str]]:
     return tags
 
 
+def indented_json(value: Any, level: int = 0) -> str:
+    """`json.dumps(value, ensure_ascii=False, indent=1)` of dicts, lists and strings, the
+    same text: an `indent` makes json.dumps use its pure-Python encoder, so the layout is
+    built here around strings quoted by json's C encoder (a third of the time)."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    newline = "\n" + " " * (level + 1)
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [
+            encode_basestring(key)
+            + ": "
+            + (encode_basestring(item) if type(item) is str else indented_json(item, level + 1))
+            for key, item in value.items()
+        ]
+        return "{" + newline + ("," + newline).join(items) + "\n" + " " * level + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        if all(type(item) is str for item in value):  # authors' names, keywords, links
+            items = list(map(encode_basestring, value))
+        else:
+            items = [indented_json(item, level + 1) for item in value]
+        return "[" + newline + ("," + newline).join(items) + "\n" + " " * level + "]"
+    raise TypeError(f"indented_json takes dicts, lists and strings, not {type(value).__name__}")
+
+
 def json_ld(paper: Paper, *, url: str, abstract: str, keywords: list[str]) -> str:
     """A schema.org ScholarlyArticle as JSON, safe to embed in a `<script>` element."""
     data: dict[str, Any] = {
@@ -93,6 +128,6 @@ def json_ld(paper: Paper, *, url: str, abstract: str, keywords: list[str]) -> st
     same_as = [link.url for link in paper.links if link.kind in {"arxiv", "doi", "huggingface"}]
     if same_as:
         data["sameAs"] = same_as
-    text = json.dumps(data, ensure_ascii=False, sort_keys=False, indent=1)
+    text = indented_json(data)
     # "</script>" or "<!--" inside a string must not end or confuse the script element.
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -430,6 +430,7 @@ class _LinksFrom:
         "prefixes",
         "rewrites",
         "top",
+        "top_mark",
         "top_name",
         "up",
     )
@@ -452,6 +453,7 @@ class _LinksFrom:
         )
         """The folders this page is in: a link to one of them is left to `link`."""
         self.rewrites: list[tuple[str, str]] | None = None
+        self.top_mark = ""
 
     def link(self, target: str) -> str:
         if self.page.root_absolute:
@@ -522,18 +524,38 @@ class _LinksFrom:
         and none a folder this page is in), from this page.
 
         A target whose first k folders are this page's and no more is `"../" * (depth - k)`
-        then the rest of it: so each mark followed by the page's folders, longest first, then
-        the bare mark, is replaced by as many `../` as the page has folders beyond them."""
+        then the rest of it; any other is `"../" * depth` then the target. So the text is cut
+        at each mark followed by the page's top folder (few: on a topic's page, its tags),
+        each piece after a cut starts with the rest of its target and gets the `../` of the
+        longest of the page's folders it starts with, and every other mark becomes
+        `"../" * depth`. A `str.replace` per folder would scan a 50 KB list once per folder."""
+        if not self.here:
+            return Markup(marked.replace(_LINK_MARK, ""))
         if self.rewrites is None:
+            # Below the top folder, longest first: (escaped rest of the folder, its link).
             self.rewrites = [
                 (
-                    _LINK_MARK + escape("/".join(self.here[:count]) + "/"),
+                    escape("/".join(self.here[1:count]) + "/"),
                     "../" * (len(self.here) - count),
                 )
-                for count in range(len(self.here), 0, -1)
+                for count in range(len(self.here), 1, -1)
             ]
-        for mark, link in self.rewrites:
-            marked = marked.replace(mark, link)
+            self.top_mark = _LINK_MARK + str(escape(self.top))
+        pieces = marked.split(self.top_mark)
+        if len(pieces) > 1:
+            out = [pieces[0]]
+            in_top = "../" * (len(self.here) - 1)
+            second = self.rewrites[-1][0] if self.rewrites else None
+            for piece in pieces[1:]:
+                # Most leave the page's second folder (other topics): one test for them.
+                if second is None or not piece.startswith(second):
+                    out += [in_top, piece]
+                    continue
+                for rest, link in self.rewrites:
+                    if piece.startswith(rest):
+                        out += [link, piece[len(rest) :]]
+                        break
+            marked = "".join(out)
         return Markup(marked.replace(_LINK_MARK, self.up))
 
 
@@ -614,14 +636,26 @@ class _Cards:
     def prepare(self, items: Sequence[EnrichedPaper], *, workers: int) -> None:
         """Render the entries of `items` not rendered yet, on `workers` processes, before
         pages are split between processes (each would otherwise render most entries itself)."""
-        missing = list({i.paper.id: i for i in items if i.paper.id not in self.parts}.values())
+        # The same few thousand papers fill every list: dropped by identity first (cheap).
+        unique = {id(item): item for item in items}.values()
+        missing = list({i.paper.id: i for i in unique if i.paper.id not in self.parts}.values())
+
+        def render_one(index: int) -> tuple[str, tuple[str, ...], bool] | str | None:
+            found = self._try_render(missing[index])
+            return (
+                (found.marked, found.targets, found.plain) if isinstance(found, _Entry) else found
+            )
+
+        # Positions, not the papers, go to the workers (forked, they have `missing`), and
+        # plain tuples come back: pickling 10,000 papers and unpickling 10,000 dataclasses
+        # cost this process more than rendering the entries.
         for item, parts in zip(
             missing,
-            fork_map(self._try_render, missing, workers=workers),
+            fork_map(render_one, range(len(missing)), workers=workers, chunk=256),
             strict=True,
         ):
             if not isinstance(parts, str):  # a template error: the page showing it reports it
-                self.parts[item.paper.id] = parts
+                self.parts[item.paper.id] = None if parts is None else _Entry(*parts)
 
     def _try_render(self, item: EnrichedPaper) -> _Entry | str | None:
         try:
@@ -694,11 +728,12 @@ class Renderer:
         config = catalog.config
         self.config = config
         self.env = _environment(config)
+        announced: dict[str | None, tuple[Alternate, ...]] = {}
         self.shared: dict[str, Any] = {
             "site": config,
             "topics": {topic.rule.slug: TopicLabel(rule=topic.rule) for topic in catalog.topics},
             "topic_list": catalog.topics,
-            "alternates": lambda page: alternates(page, config),
+            "alternates": lambda page: _known_alternates(page, config, announced),
             "absolute_url": lambda path: urls.absolute(config.base_url, path),
             "trending_windows": WINDOWS,
             "updated": catalog.updated,
@@ -811,6 +846,19 @@ def alternates(page: Page, config: SiteConfig) -> list[Alternate]:
             for form in FORMATS
         ]
     return found
+
+
+def _known_alternates(
+    page: Page, config: SiteConfig, known: dict[str | None, tuple[Alternate, ...]]
+) -> list[Alternate]:
+    """`alternates(page, config)`, made once per topic in `known` (None for every page that
+    is not a topic's): every page's head announces them."""
+    topic = page.context.get("topic")
+    key = topic.rule.slug if isinstance(topic, Topic) else None
+    found = known.get(key)
+    if found is None:
+        found = known[key] = tuple(alternates(page, config))
+    return list(found)
 
 
 def plan_discovery_pages(catalog: Catalog) -> list[Page]:
