@@ -727,19 +727,20 @@ class _PaperLinks:
     one link per page. Rendered by the template, they were a fifth of a paper page's time."""
 
     def __init__(self) -> None:
-        self.known: dict[str, tuple[str, Markup, Markup]] = {}
+        self.known: dict[str, tuple[EnrichedPaper, tuple[str, Markup, Markup]]] = {}
 
     def _parts(self, item: EnrichedPaper) -> tuple[str, Markup, Markup]:
         """`item`'s page path, escaped title and escaped day."""
         paper = item.paper
         found = self.known.get(paper.id)
-        if found is None:
+        # Made again for another item of the same id: `serve`'s previews render an edited
+        # paper with the last build's renderer.
+        if found is None or found[0] is not item:
             found = self.known[paper.id] = (
-                urls.paper(paper.id),
-                escape(paper.title),
-                escape(_human_date(paper.day)),
+                item,
+                (urls.paper(paper.id), escape(paper.title), escape(_human_date(paper.day))),
             )
-        return found
+        return found[1]
 
     def related_list(self, links: _LinksFrom, related: Iterable[EnrichedPaper]) -> Markup:
         """One `<li>` line per paper of `related`, without the last line's newline."""

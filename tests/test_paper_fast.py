@@ -94,3 +94,22 @@ def test_any_titles_and_names_render_as_with_the_loops(
     }
     odd = Page(path=page.path, template=page.template, title=title, context=values)
     assert Renderer(catalog).render(odd) == _with_loops(catalog).render(odd)
+
+
+def test_a_renderer_reused_with_an_edited_paper_shows_its_new_title(seeded_site: Path) -> None:
+    """`serve`'s previews render an edited paper's neighbours with the last build's renderer."""
+    catalog = load_catalog(load_config(seeded_site))
+    renderer = Renderer(catalog)
+    page = next(
+        p for p in plan_pages(catalog) if p.template == "paper.html" and p.context["related"]
+    )
+    renderer.render(page)
+    values = dict(page.context)
+    other = values["related"][0]
+    edited = dataclasses.replace(
+        other, paper=dataclasses.replace(other.paper, title="A new <title>")
+    )
+    values["related"] = [edited, *values["related"][1:]]
+    again = Page(path=page.path, template=page.template, title=page.title, context=values)
+    assert "A new &lt;title&gt;" in renderer.render(again).decode("utf-8")
+    assert renderer.render(again) == _with_loops(catalog).render(again)
