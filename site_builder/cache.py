@@ -111,6 +111,7 @@ def stamps_digest(values: Iterable[int]) -> str:
 
 
 _STAMPS = "output_stamps"
+"""The blobs row holding `OutputStamps`: written with the outputs table, in one transaction."""
 
 _PLAIN_TEXTS = (
     "SELECT digest, plain FROM texts WHERE typeof(plain)='text'"
@@ -120,7 +121,6 @@ _PLAIN_TEXTS = (
 SQLite, not read)."""
 _KEYS_PER_QUERY = 500
 """Keys looked up by one query: fewer than SQLite's smallest limit on parameters (999)."""
-"""The blobs row holding `OutputStamps`: written with the outputs table, in one transaction."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,13 +15,14 @@ files, under `search/data/` (`urls.search_bundle()`):
 - `docs/<n>.json`: documents `n * BLOCK` onwards, each as `[path, title, authors, date, abstract,
   labels, comment]`: what a result shows, and everything its words came from.
 
-Documents are numbered by day, then id, so a new day's papers take new numbers at the end.
-A build hands its documents over as `Documents`, made a run at a time: each worker reads the
-abstracts of its own run from the build cache, and the parent reads a run's abstracts again
-only to write its docs files, so no process holds every abstract at once. An
+Documents are numbered by day, then id, so a new day's papers take new numbers at the end. An
 edit or a new day then changes only the documents' own block and the term files of their words:
 `update_index` rewrites just those, reading the old words back from the old block, and gives
 the same bytes as `index_files` would (a property test checks this).
+
+A build hands its documents over as `Documents`, made a run at a time (`paper_documents`): each
+worker reads the abstracts of its own runs from the build cache, and the parent reads a run's
+abstracts again only to write its docs files, so no process holds every abstract at once.
 
 Why not Pagefind (used before): its binary indexes about 1,100 pages a second on one core, holds
 about 120 KB of memory per page (1.2 GB at 10,000 papers) and has no incremental mode, so one
