@@ -294,7 +294,13 @@ class _Job:
         target = staging_dir(self.output_dir) if full else pending_dir(self.output_dir)
         try:
             self._pages(renderer, pages, sources, previous, target, why_all if full else "")
+            # Dropped once dead, so the steps after rendering reuse their memory.
+            del sources
+            if self.keep is None:
+                renderer.cards.parts.clear()  # list entries, rendered once for every list
             self._extras(catalog, pages, previous, target, fingerprinter)
+            page_count = len(pages)
+            del pages
             search_state = self._search(catalog, cache, previous, target)
             if full:
                 swap_in(target, self.output_dir)
@@ -314,7 +320,7 @@ class _Job:
         return BuildReport(
             output_dir=config.output_dir,
             papers=len(catalog.papers),
-            pages=len(pages),
+            pages=page_count,
             files=len(self.records),
             bytes=sum(record.size for record in self.records.values()),
             seconds=time.perf_counter() - self.started,
@@ -422,12 +428,11 @@ class _Job:
     ) -> dict[str, Any]:
         """The search index: on an incremental build, only the files that hold a changed paper
         are made again (`search.update_index`). Returns the state to keep for the next build."""
-        from .search import index_files, search_doc, update_index  # noqa: PLC0415
+        from .search import index_files, paper_documents, update_index  # noqa: PLC0415
 
         names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
-        # Every plain text in one query, rather than one query per paper.
-        plain = cache.plain_texts(entry.text_key for entry in catalog.papers)
-        docs = [search_doc(entry, names, plain.get(entry.text_key)) for entry in catalog.papers]
+        # Made a run at a time, each process reading its runs' plain texts from the cache.
+        docs = paper_documents(catalog.papers, names, cache.plain_texts_of)
 
         def read(path: str) -> bytes | None:
             record = previous.get(path)

@@ -29,7 +29,7 @@ import re
 import sqlite3
 import sys
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,6 +112,15 @@ def stamps_digest(values: Iterable[int]) -> str:
 
 _STAMPS = "output_stamps"
 """The blobs row holding `OutputStamps`: written with the outputs table, in one transaction."""
+
+_PLAIN_TEXTS = (
+    "SELECT digest, plain FROM texts WHERE typeof(plain)='text'"
+    " AND typeof(abstract_html)='text' AND typeof(notes_html)='text'"
+)
+"""Each text's digest and plain text, from rows that hold three texts (the HTML is checked by
+SQLite, not read)."""
+_KEYS_PER_QUERY = 500
+"""Keys looked up by one query: fewer than SQLite's smallest limit on parameters (999)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,14 +249,28 @@ class BuildCache:
         if self._db is None:
             return {}
         keys = set(wanted)
-        return {
-            digest: plain
-            for digest, plain in self._db.execute(
-                "SELECT digest, plain FROM texts WHERE typeof(plain)='text'"
-                " AND typeof(abstract_html)='text' AND typeof(notes_html)='text'"
-            )
-            if digest in keys
-        }
+        return {digest: plain for digest, plain in self._db.execute(_PLAIN_TEXTS) if digest in keys}
+
+    def plain_texts_of(self, digests: Sequence[str]) -> dict[str, str]:
+        """`plain_texts` of just `digests`, looked up by key (so cheap for a few hundred). Safe
+        in a process forked from the one that opened the cache, like `text`; there, a cache
+        that cannot be read gives nothing (the caller renders the texts itself)."""
+        forked = os.getpid() != self._pid
+        db = self._reader() if forked else self._db
+        if db is None or not digests:
+            return {}
+        keys = list(dict.fromkeys(digests))
+        found: dict[str, str] = {}
+        try:
+            for first in range(0, len(keys), _KEYS_PER_QUERY):
+                some = keys[first : first + _KEYS_PER_QUERY]
+                marks = ",".join("?" * len(some))
+                found.update(db.execute(f"{_PLAIN_TEXTS} AND digest IN ({marks})", some))
+        except sqlite3.Error:
+            if not forked:
+                raise
+            return {}
+        return found
 
     def text(self, digest: str) -> tuple[Any, ...] | None:
         """The row (plain text, abstract HTML, notes HTML) of one text, as stored (the caller

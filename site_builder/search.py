@@ -20,6 +20,10 @@ edit or a new day then changes only the documents' own block and the term files 
 `update_index` rewrites just those, reading the old words back from the old block, and gives
 the same bytes as `index_files` would (a property test checks this).
 
+A build hands its documents over as `Documents`, made a run at a time (`paper_documents`): each
+worker reads the abstracts of its own runs from the build cache, and the parent reads a run's
+abstracts again only to write its docs files, so no process holds every abstract at once.
+
 Why not Pagefind (used before): its binary indexes about 1,100 pages a second on one core, holds
 about 120 KB of memory per page (1.2 GB at 10,000 papers) and has no incremental mode, so one
 edited paper meant indexing every page again.
@@ -35,6 +39,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import groupby
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -46,11 +51,13 @@ from .workers import fork_map
 __all__ = [
     "BLOCK",
     "FORMAT",
+    "Documents",
     "IndexFiles",
     "SearchDoc",
     "bucket_of",
     "fold",
     "index_files",
+    "paper_documents",
     "search_doc",
     "update_index",
     "words",
@@ -185,6 +192,60 @@ def search_doc(
     )
 
 
+class Documents:
+    """Documents in index order (sorted by `SearchDoc.order`), made a run at a time: a source
+    that reads the abstracts from disk (`paper_documents`) need not hold them all."""
+
+    def __init__(self, ordered: Sequence[SearchDoc]) -> None:
+        self._ordered = ordered
+
+    def __len__(self) -> int:
+        return len(self._ordered)
+
+    def run(self, start: int, stop: int) -> Sequence[SearchDoc]:
+        """Documents numbered `start` up to (not including) `stop`."""
+        return self._ordered[start:stop]
+
+
+class _PaperDocuments(Documents):
+    def __init__(
+        self,
+        entries: Sequence[EnrichedPaper],
+        topic_names: dict[str, str],
+        plain_texts: Callable[[Sequence[str]], dict[str, str]],
+    ) -> None:
+        super().__init__(())
+        self._entries = entries
+        self._names = topic_names
+        self._plain_texts = plain_texts
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def run(self, start: int, stop: int) -> Sequence[SearchDoc]:
+        entries = self._entries[start:stop]
+        plain = self._plain_texts([entry.text_key for entry in entries])
+        return [search_doc(entry, self._names, plain.get(entry.text_key)) for entry in entries]
+
+
+def paper_documents(
+    entries: Iterable[EnrichedPaper],
+    topic_names: dict[str, str],
+    plain_texts: Callable[[Sequence[str]], dict[str, str]],
+) -> Documents:
+    """The search documents of `entries`, made a run at a time: `plain_texts` gives the plain
+    abstracts it knows of a run's text keys (`EnrichedPaper.text_key`), in whichever process
+    asks (the others are read from the entry); `topic_names` is as for `search_doc`."""
+    ordered = sorted(entries, key=lambda entry: (entry.paper.day.isoformat(), entry.paper.id))
+    return _PaperDocuments(ordered, topic_names, plain_texts)
+
+
+def _in_order(docs: Sequence[SearchDoc] | Documents) -> Documents:
+    if isinstance(docs, Documents):
+        return docs
+    return Documents(sorted(docs, key=lambda doc: doc.order))
+
+
 def _weights(record: Sequence[Any]) -> dict[str, int]:
     """Each word of a docs-file record and how strongly it marks the document."""
     _path, title, authors, _day, text, labels, comment = record
@@ -244,9 +305,21 @@ def _meta(documents: int, term_files: int) -> OutputFile:
     return OutputFile(_prefix() / "meta.json", _json(meta))
 
 
-def _block(ordered: Sequence[SearchDoc], block: int) -> OutputFile:
-    records = [doc.record for doc in ordered[block * BLOCK : (block + 1) * BLOCK]]
-    return OutputFile(_prefix() / f"docs/{block}.json", _json(records))
+def _block(docs: Sequence[SearchDoc], block: int) -> OutputFile:
+    """Docs file `block`, of `docs` (the documents numbered from `block * BLOCK` on)."""
+    return OutputFile(_prefix() / f"docs/{block}.json", _json([doc.record for doc in docs]))
+
+
+def _blocks(ordered: Documents, blocks: Iterable[int]) -> Iterator[OutputFile]:
+    """Docs files `blocks` (ascending), reading the documents of the blocks that fall in one
+    run at a time."""
+    per_run = max(1, _RUN // BLOCK)
+    for _, run_blocks in groupby(blocks, key=lambda n: n // per_run):
+        group = list(run_blocks)
+        start = group[0] * BLOCK
+        docs = ordered.run(start, (group[-1] + 1) * BLOCK)
+        for n in group:
+            yield _block(docs[n * BLOCK - start : (n + 1) * BLOCK - start], n)
 
 
 def _terms_path(bucket: int) -> PurePosixPath:
@@ -264,28 +337,28 @@ class IndexFiles:
     state: dict[str, Any]
 
 
-def index_files(docs: Sequence[SearchDoc], *, workers: int = 1) -> IndexFiles:
-    """Every file of the index over `docs` (any order); none for a site with no papers, whose
-    search page then says search is not available. `workers` processes read the documents'
-    words, each a run of documents at a time."""
-    if not docs:
+def index_files(docs: Sequence[SearchDoc] | Documents, *, workers: int = 1) -> IndexFiles:
+    """Every file of the index over `docs` (any order, or `Documents` in order); none for a
+    site with no papers, whose search page then says search is not available. `workers`
+    processes read the documents' words, each a run of documents at a time."""
+    ordered = _in_order(docs)
+    if not len(ordered):
         return IndexFiles((), [], {})
-    ordered = sorted(docs, key=lambda doc: doc.order)
     # Postings as packed arrays: at 100,000 papers there are some 13 million of them.
     postings: dict[str, array[int]] = {}
-    digests: list[str] = []
+    listed: list[list[str]] = []
     runs = range(0, len(ordered), _RUN)
     batch = 4 * max(1, workers)  # runs in memory at once, before they are merged
     for first in range(0, len(runs), batch):
         # The runs come back in order, so each word's postings stay in document order.
-        for run_postings, run_digests in fork_map(
+        for run_postings, run_listed in fork_map(
             partial(_index_run, ordered),
             runs[first : first + batch],
             workers=workers,
             chunk=1,
             min_items=2,
         ):
-            digests += run_digests
+            listed += run_listed
             for word, pairs in run_postings.items():
                 found = postings.get(word)
                 if found is None:
@@ -295,65 +368,61 @@ def index_files(docs: Sequence[SearchDoc], *, workers: int = 1) -> IndexFiles:
     total = sum(len(flat) for flat in postings.values()) // 2
     buckets = _file_count(total)
     files = _every_file(ordered, postings, buckets)
-    return IndexFiles(files, [], _state(ordered, digests, buckets, total))
+    return IndexFiles(files, [], _state(listed, buckets, total))
 
 
 _RUN = 1024
 """Documents a worker indexes at a time: large enough that merging the runs costs little."""
 
 
-def _index_run(ordered: Sequence[SearchDoc], start: int) -> tuple[dict[str, array[int]], list[str]]:
-    """The postings (document number, weight) and the digests of the documents numbered
-    `start` to `start + _RUN`."""
+def _index_run(ordered: Documents, start: int) -> tuple[dict[str, array[int]], list[list[str]]]:
+    """The postings (document number, weight) and the [path, digest] of the documents
+    numbered `start` to `start + _RUN`."""
     postings: dict[str, array[int]] = {}
-    for number in range(start, min(start + _RUN, len(ordered))):
-        for word, weight in _weights(ordered[number].record).items():
+    docs = ordered.run(start, start + _RUN)
+    for number, doc in enumerate(docs, start):
+        for word, weight in _weights(doc.record).items():
             found = postings.get(word)
             if found is None:
                 postings[word] = array("i", (number, weight))
             else:
                 found.append(number)
                 found.append(weight)
-    return postings, [doc.digest() for doc in ordered[start : start + _RUN]]
+    return postings, [[doc.path, doc.digest()] for doc in docs]
 
 
 def _every_file(
-    ordered: Sequence[SearchDoc], postings: dict[str, array[int]], buckets: int
+    ordered: Documents, postings: dict[str, array[int]], buckets: int
 ) -> Iterator[OutputFile]:
-    """The files one at a time, so a big index is never all in memory as JSON."""
+    """The files one at a time, so a big index is never all in memory as JSON. The postings
+    are emptied as their files are made."""
     yield _meta(len(ordered), buckets)
     by_bucket: list[list[str]] = [[] for _ in range(buckets)]
     for word in postings:
         by_bucket[bucket_of(word, buckets)].append(word)
     for n, bucket_words in enumerate(by_bucket):
-        yield OutputFile(_terms_path(n), _json({w: _gaps(postings[w]) for w in bucket_words}))
-    for n in range(-(-len(ordered) // BLOCK)):
-        yield _block(ordered, n)
+        yield OutputFile(_terms_path(n), _json({w: _gaps(postings.pop(w)) for w in bucket_words}))
+    yield from _blocks(ordered, range(-(-len(ordered) // BLOCK)))
 
 
-def _state(
-    ordered: Sequence[SearchDoc], digests: list[str], buckets: int, total: int
-) -> dict[str, Any]:
-    return {
-        "format": FORMAT,
-        "termFiles": buckets,
-        "postings": total,
-        "docs": [[doc.path, digest] for doc, digest in zip(ordered, digests, strict=True)],
-    }
+def _state(listed: list[list[str]], buckets: int, total: int) -> dict[str, Any]:
+    """What the next `update_index` starts from; `listed` is each document's [path, digest]."""
+    return {"format": FORMAT, "termFiles": buckets, "postings": total, "docs": listed}
 
 
 def update_index(
-    docs: Sequence[SearchDoc],
+    docs: Sequence[SearchDoc] | Documents,
     state: Any,
     read: Callable[[str], bytes | None],
     *,
     workers: int = 1,
 ) -> IndexFiles:
-    """The index over `docs`, given the `state` of the previous index and `read`, which returns
-    the bytes of one of its files (None if it is gone). When the documents kept their numbers
-    and few changed, only their block and their words' term files are made again; otherwise
-    this is `index_files` (on `workers` processes). Either way the files are the same bytes."""
-    ordered = sorted(docs, key=lambda doc: doc.order)
+    """The index over `docs` (any order, or `Documents` in order), given the `state` of the
+    previous index and `read`, which returns the bytes of one of its files (None if it is
+    gone). When the documents kept their numbers and few changed, only their block and their
+    words' term files are made again; otherwise this is `index_files` (on `workers`
+    processes). Either way the files are the same bytes."""
+    ordered = _in_order(docs)
     try:
         return _update(ordered, state, read)
     except _Rebuild:
@@ -364,26 +433,37 @@ class _Rebuild(Exception):
     """The previous index cannot be updated in place."""
 
 
-def _update(
-    ordered: Sequence[SearchDoc], state: Any, read: Callable[[str], bytes | None]
-) -> IndexFiles:
-    if not (isinstance(state, dict) and state.get("format") == FORMAT and ordered):
+def _update(ordered: Documents, state: Any, read: Callable[[str], bytes | None]) -> IndexFiles:
+    if not (isinstance(state, dict) and state.get("format") == FORMAT and len(ordered)):
         raise _Rebuild
     before = state["docs"]
-    if len(ordered) < len(before):
+    count = len(ordered)
+    if count < len(before):
         raise _Rebuild
-    digests = [doc.digest() for doc in ordered]
+    most = max(1, _PARTIAL_SHARE * count)
+    added = list(range(len(before), count))
+    if len(added) > most:
+        raise _Rebuild
     changed: list[int] = []
-    for number, (path, digest) in enumerate(before):
-        if ordered[number].path != path:
-            raise _Rebuild  # a document moved: numbers shift
-        if digests[number] != digest:
-            changed.append(number)
-    added = list(range(len(before), len(ordered)))
-    if len(changed) + len(added) > max(1, _PARTIAL_SHARE * len(ordered)):
-        raise _Rebuild
+    listed: list[list[str]] = []
+    new_words: dict[int, dict[str, int]] = {}
+    # The documents are read a run at a time; only the changed and added ones are kept.
+    for start in range(0, count, _RUN):
+        for number, doc in enumerate(ordered.run(start, start + _RUN), start):
+            digest = doc.digest()
+            listed.append([doc.path, digest])
+            if number < len(before):
+                path, old_digest = before[number]
+                if doc.path != path:
+                    raise _Rebuild  # a document moved: numbers shift
+                if digest == old_digest:
+                    continue
+                changed.append(number)
+                if len(changed) + len(added) > most:
+                    raise _Rebuild
+            new_words[number] = _weights(doc.record)
+    new_words = {number: new_words[number] for number in changed + added}
     old_words = _old_weights(changed, read)
-    new_words = {number: _weights(ordered[number].record) for number in changed + added}
     total = int(state["postings"])
     total += sum(len(w) for w in new_words.values()) - sum(len(w) for w in old_words.values())
     buckets = int(state["termFiles"])
@@ -397,17 +477,14 @@ def _update(
             if weights.get(word) != old.get(word):
                 touched.setdefault(bucket_of(word, buckets), set()).add(word)
     renumbered = set(changed)
-    files = [_meta(len(ordered), buckets)]
+    files = [_meta(count, buckets)]
     for bucket, bucket_words in sorted(touched.items()):
         files.append(_patched(bucket, bucket_words, renumbered, new_words, read))
-    blocks = sorted({number // BLOCK for number in changed + added})
-    files += [_block(ordered, n) for n in blocks]
+    files += _blocks(ordered, sorted({number // BLOCK for number in changed + added}))
     written = {str(f.path) for f in files}
     kept = [str(_terms_path(n)) for n in range(buckets)]
-    kept += [str(_prefix() / f"docs/{n}.json") for n in range(-(-len(ordered) // BLOCK))]
-    return IndexFiles(
-        files, [p for p in kept if p not in written], _state(ordered, digests, buckets, total)
-    )
+    kept += [str(_prefix() / f"docs/{n}.json") for n in range(-(-count // BLOCK))]
+    return IndexFiles(files, [p for p in kept if p not in written], _state(listed, buckets, total))
 
 
 def _old_weights(
