@@ -296,8 +296,8 @@ class _Job:
             self._pages(renderer, pages, sources, previous, target, why_all if full else "")
             # Dropped once dead, so the steps after rendering reuse their memory.
             del sources
-            if self.keep is None:
-                renderer.cards.parts.clear()  # list entries, rendered once for every list
+            if self.keep is None:  # `serve` renders with it again
+                renderer.release()
             self._extras(catalog, pages, previous, target, fingerprinter)
             page_count = len(pages)
             del pages

@@ -873,6 +873,11 @@ class Renderer:
             [item for page in pages for item in page.context.get("papers", ())], workers=workers
         )
 
+    def release(self) -> None:
+        """Forget the list entries `prepare` rendered (a list rendered later renders its own
+        again): a build drops them once its pages are written, for the steps after."""
+        self.cards.parts.clear()
+
     def render(self, page: Page) -> bytes:
         try:
             template = self.env.get_template(page.template)
