@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -282,6 +281,10 @@ def _half_life(value: float) -> str | None:
 def parse_address(value: str) -> tuple[str, str] | None:
     """(display name, address) when `value` is exactly one email address, with or without a
     name ('Papers <papers@example.org>'); None otherwise (two addresses, no domain, ...)."""
+    # Imported here: the email package costs every command several milliseconds of start-up,
+    # and only a site with email settings (`site-builder digest`) needs it.
+    from email.utils import getaddresses  # noqa: PLC0415
+
     found = getaddresses([value])
     if len(found) != 1:
         return None
