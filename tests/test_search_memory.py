@@ -20,17 +20,7 @@ from site_builder.search import Documents, SearchDoc, index_files, update_index
 from site_builder.workers import fork_map
 
 from .conftest import tree
-
-
-def _doc(number: int, title: str, text: str, day: str = "2025-01-01") -> SearchDoc:
-    return SearchDoc(
-        path=f"papers/p{number}/",
-        title=title,
-        authors=(f"Author {number}",),
-        day=day,
-        text=text,
-        order=(day, f"p{number:04d}"),
-    )
+from .test_search import _doc
 
 
 class _Counted(Documents):
