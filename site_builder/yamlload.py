@@ -114,9 +114,26 @@ def _parsed_mapping(
 # The plain subset. Each rule below errs on the side of "not sure": whatever it refuses, PyYAML
 # reads. Refused anywhere: tabs, carriage returns and other YAML line breaks, a byte-order mark,
 # characters YAML does not accept (its own error message is wanted).
-_UNSURE_TEXT = re.compile(
+_UNSURE_ASCII = re.compile("[^\n\x20-\x7e]")
+_UNSURE_CHARACTER = (
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
+
+
+@functools.cache
+def _unsure_character() -> re.Pattern[str]:
+    # Compiled on first use: its class spans all of Unicode, which takes the re module about
+    # 5 ms, and a build whose YAML is all ASCII (site.yaml, topics.yaml) never needs it.
+    return re.compile(_UNSURE_CHARACTER)
+
+
+def _unsure_text(text: str) -> bool:
+    """Whether `text` holds a character the plain subset refuses (see above)."""
+    if text.isascii():
+        return _UNSURE_ASCII.search(text) is not None
+    return _unsure_character().search(text) is not None
+
+
 _TOP_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_]*):(?: +(.+))?")
 _ITEM = re.compile(r"( *)- (.+)")
 _NESTED_KEY = re.compile(r"( +)([^ :#][^:#]*?):(?: +(.+))?")
@@ -158,7 +175,7 @@ class _Unsure(Exception):
 
 def _plain_mapping(text: str, first_line: int) -> YamlMapping | None:
     """`text` as `load_mapping` reads it if it keeps to the plain subset, else None."""
-    if _UNSURE_TEXT.search(text) or _RESOLVER.yaml_path_resolvers:  # (types set by position)
+    if _unsure_text(text) or _RESOLVER.yaml_path_resolvers:  # (types set by position)
         return None
     rows = text.split("\n")
     data: dict[str, Any] = {}

@@ -8,6 +8,7 @@ is PyYAML's own.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from site_builder import yamlload
 from site_builder.errors import ContentError
 from site_builder.frontmatter import dump_document
 from site_builder.yamlload import YamlMapping, _parsed_mapping, _plain_mapping, load_mapping
@@ -225,3 +227,16 @@ def test_errors_still_name_the_line() -> None:
         load_mapping("id: x\nrank: 2\nrank: 3", path=PATH, error=ContentError, first_line=2)
     assert (caught.value.line, caught.value.field) == (4, "rank")
     assert "duplicate key (first given on line 3)" in str(caught.value)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(max_codepoint=0x7F), max_size=40),
+        st.text(max_size=40),
+        st.text(alphabet=st.sampled_from("a\n\t\r\x7f\x85\xa0\u2028\ufeff\uffff"), max_size=12),
+    )
+)
+def test_the_ascii_check_of_unsure_text_agrees_with_the_full_class(text: str) -> None:
+    """ASCII text is checked with a small class; it must refuse exactly what the full one does."""
+    assert yamlload._unsure_text(text) == (re.search(yamlload._UNSURE_CHARACTER, text) is not None)
