@@ -143,24 +143,29 @@ def _stats(top: str, names: list[str], values: list[int]) -> None:
         _stats(folder, names, values)
 
 
+def _output_stats(output_dir: Path, paths: Iterable[str]) -> Iterator[os.stat_result]:
+    """The stat of each of `paths` (files under `output_dir`), in order; OSError for one that
+    is missing."""
+    if os.stat in os.supports_dir_fd:  # paths relative to the open folder: no joining
+        folder = os.open(output_dir, os.O_RDONLY)
+        try:
+            for path in paths:
+                yield os.stat(path, dir_fd=folder)
+        finally:
+            os.close(folder)
+    else:
+        for path in paths:
+            yield output_dir.joinpath(*PurePosixPath(path).parts).stat()
+
+
 def _output_stamps(output_dir: Path, paths: Sequence[str]) -> str | None:
     """`stamps_digest` of the size and modification time each of `paths` (files under
     `output_dir`) has now, or None if one is missing."""
     values: list[int] = []
     add = values.extend
     try:
-        if os.stat in os.supports_dir_fd:  # paths relative to the open folder: no joining
-            folder = os.open(output_dir, os.O_RDONLY)
-            try:
-                for path in paths:
-                    info = os.stat(path, dir_fd=folder)
-                    add((info.st_size, info.st_mtime_ns))
-            finally:
-                os.close(folder)
-        else:
-            for path in paths:
-                info = (output_dir / path).stat()
-                add((info.st_size, info.st_mtime_ns))
+        for info in _output_stats(output_dir, paths):
+            add((info.st_size, info.st_mtime_ns))
     except OSError:
         return None
     return stamps_digest(values)
@@ -486,19 +491,6 @@ class _Job:
     def _stamp(self, paths: Sequence[str] | dict[str, OutputRecord]) -> None:
         """Record the size and modification time each file has now that it is in place."""
         records = self.records
-        if os.stat not in os.supports_dir_fd:
-            for path in paths:
-                stat = self.output_dir.joinpath(*PurePosixPath(path).parts).stat()
-                records[path] = replace(records[path], size=stat.st_size, mtime=stat.st_mtime_ns)
-            return
-        # Paths relative to the open folder and records made directly: no Path per file.
-        folder = os.open(self.output_dir, os.O_RDONLY)
-        try:
-            for path in paths:
-                stat = os.stat(path, dir_fd=folder)
-                record = records[path]
-                records[path] = OutputRecord(
-                    record.source, record.hash, stat.st_size, stat.st_mtime_ns
-                )
-        finally:
-            os.close(folder)
+        for path, stat in zip(paths, _output_stats(self.output_dir, paths), strict=True):
+            record = records[path]
+            records[path] = OutputRecord(record.source, record.hash, stat.st_size, stat.st_mtime_ns)
