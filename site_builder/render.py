@@ -782,7 +782,7 @@ def _author_links(
     out = []
     for name in authors:
         entry = f'<a href="{links.link_html(urls.author(slugs.get(name)))}">{escape(name)}</a>'  # type: ignore[arg-type]
-        places = affiliations.get(name) if name in affiliations else None
+        places = affiliations.get(name)
         if places:
             entry += f' <span class="affiliation">({"; ".join(map(escape, places))})</span>'
         out.append(entry)
