@@ -10,7 +10,7 @@ from markupsafe import escape
 
 from site_builder.config import load_config
 from site_builder.pipeline import load_catalog
-from site_builder.render import Page, Renderer, _entry, _LinksFrom, alternates, plan_pages
+from site_builder.render import Page, Renderer, _entry, _LinksFrom, _text, alternates, plan_pages
 from site_builder.sitemap import element_tree_sitemap, sitemap_file
 
 
@@ -53,7 +53,7 @@ def test_marked_links_are_filled_as_each_link_alone(
         str(escape(links.link(target))) + text
         for target, text in zip(targets, around[1:], strict=True)
     )
-    assert links._rewrite(entry.marked) == expected
+    assert links._rewrite(_text(entry.marked)) == expected
     assert links.fill(entry) == expected
 
 

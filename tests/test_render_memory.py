@@ -1,0 +1,48 @@
+"""What rendering keeps in memory: a render worker holds the whole plan for thousands of pages,
+and the main process one list entry per paper, so what each keeps per page or per paper adds up
+(at 100,000 papers: 200 MiB per worker for the citation texts, 290 MiB for the entries)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from site_builder import workers
+from site_builder.config import load_config
+from site_builder.pipeline import load_catalog
+from site_builder.render import Renderer, plan_pages
+
+
+def test_a_rendered_paper_page_keeps_no_citation_texts(seeded_site: Path) -> None:
+    catalog = load_catalog(load_config(seeded_site))
+    renderer = Renderer(catalog)
+    page = next(page for page in plan_pages(catalog) if page.template == "paper.html")
+    first = renderer.render(page)
+    assert b"@article{" in first or b"@misc{" in first  # the BibTeX is on the page
+    assert b"application/ld+json" in first
+    # Made for the render and dropped with it, not kept on the planned page.
+    assert set(page.context._values) == {"item", "related", "author_slugs", "previous", "next"}
+    assert "bibtex" in page.context  # still there for a template that asks
+    assert renderer.render(page) == first
+
+
+def test_list_entries_are_kept_as_utf8_sharing_their_link_targets(
+    seeded_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(workers, "PARALLEL_MIN_ITEMS", 1)  # fork even for the seeded papers
+    catalog = load_catalog(load_config(seeded_site))
+    renderer = Renderer(catalog)
+    pages = plan_pages(catalog)
+    renderer.prepare(pages, workers=2)  # forked workers render them, the entries pickled back
+    entries = [entry for entry in renderer.cards.parts.values() if entry is not None]
+    assert len(entries) == len(catalog.papers)
+    assert all(type(entry.marked) is bytes for entry in entries)
+    assert any(not entry.marked.isascii() for entry in entries)  # "▲": not ASCII
+    by_text: dict[str, set[int]] = {}
+    for entry in entries:
+        for target in entry.targets:
+            by_text.setdefault(target, set()).add(id(target))
+    shared = [target for target in by_text if target.startswith("topics/")]
+    assert shared
+    assert all(len(by_text[target]) == 1 for target in shared), "one str per topic link"
