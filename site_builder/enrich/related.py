@@ -172,28 +172,27 @@ class _Bag:
 
     text: str
     """The terms, space-separated (as the state keeps them)."""
-    terms: list[str]
     counts: Sequence[int]
+
+    @property
+    def terms(self) -> list[str]:
+        """Split when used, not kept: a first computation holds every paper's bag at once, and
+        a list of 100 terms costs more than their text (80 MiB at 100,000 papers)."""
+        return self.text.split()
 
     @classmethod
     def of(cls, counts: Counter[str]) -> _Bag:
-        return cls(text=" ".join(counts), terms=list(counts), counts=list(counts.values()))
+        return cls(text=" ".join(counts), counts=list(counts.values()))
 
     def packed(self) -> tuple[str, bytes]:
         """What a worker process sends back: a string and bytes, the cheapest to pass."""
         return self.text, array("I", self.counts).tobytes()
 
     @classmethod
-    def unpacked(cls, packed: tuple[str, bytes], canonical: dict[str, str]) -> _Bag:
-        """The bag `packed` describes; its terms are the strings of `canonical` (one string per
-        term for all papers: 100,000 papers would otherwise hold 10 million strings)."""
+    def unpacked(cls, packed: tuple[str, bytes]) -> _Bag:
+        """The bag `packed` describes."""
         text, counts = packed
-        terms = text.split()
-        return cls(
-            text=text,
-            terms=list(map(canonical.setdefault, terms, terms)),
-            counts=array("I", counts),
-        )
+        return cls(text=text, counts=array("I", counts))
 
 
 def _heaviest(bag: _Bag, idf: Mapping[str, float]) -> tuple[list[str], list[float]]:
@@ -445,6 +444,9 @@ class _Run:
         df = self._frequencies(previous, bags, gone)
         vocabulary = _Vocabulary(previous.vocabulary if previous is not None else ())
         vectors, changed = self._vectors(previous, bags, df, vocabulary)
+        # Only their texts are kept from here: the counts, dropped, make room for the postings.
+        bag_texts = {index: bag.text for index, bag in bags.items()}
+        del bags
         postings = _postings(vectors, self.days)
         if previous is None:
             stale = list(range(len(self.ids)))
@@ -460,14 +462,14 @@ class _Run:
         rows = {}
         for index, paper_id in enumerate(self.ids):
             row = known.get(paper_id)
-            bag = bags.get(index)
+            bag_text = bag_texts.get(index)
             lists = fresh_lists.get(index)
-            if row is None or bag is not None or lists is not None or index in changed:
+            if row is None or bag_text is not None or lists is not None or index in changed:
                 terms, weights = vectors[index]
                 row = [
                     self.digests[index],
                     self.days[index],
-                    bag.text if bag is not None else known[paper_id][_TERMS],
+                    bag_text if bag_text is not None else known[paper_id][_TERMS],
                     terms,
                     weights,
                     lists if lists is not None else known[paper_id][_RELATED],
@@ -493,11 +495,7 @@ class _Run:
         items = [(self.ordered[index].title, self.texts[self.ids[index]]) for index in fresh]
         if self.workers > 1 and len(items) >= PARALLEL_MIN_ITEMS:
             packed = fork_map(_Bagger(items), range(len(items)), workers=self.workers, chunk=256)
-            canonical: dict[str, str] = {}
-            return {
-                index: _Bag.unpacked(bag, canonical)
-                for index, bag in zip(fresh, packed, strict=True)
-            }
+            return {index: _Bag.unpacked(bag) for index, bag in zip(fresh, packed, strict=True)}
         return {
             index: _Bag.of(_bag(*item, self.stems))
             for index, item in zip(fresh, items, strict=True)
