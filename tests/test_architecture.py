@@ -18,6 +18,7 @@ RANKS = {
     "version": 0,
     "fingerprint": 0,
     "workers": 0,
+    "memory": 0,
     "progress": 0,
     "cache": 1,
     "yamlload": 1,

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import itertools
-import sys
 import weakref
 from collections.abc import Sequence
 from dataclasses import fields
@@ -16,6 +13,7 @@ from ..cache import BuildCache
 from ..config import SiteConfig
 from ..fingerprint import Fingerprinter, digest_text
 from ..markdown import render_markdown, render_markdown_and_text
+from ..memory import release_free_memory
 from ..models import Catalog, EnrichedPaper, Paper, RenderedText, Topic
 from ..workers import fork_imap, fork_map
 from .archives import group_periods
@@ -123,21 +121,6 @@ def _plain_texts(
     if cache is not None:
         cache.update_texts({}, removed=cache.text_digests() - wanted)
     return {paper.id: plain[keys[paper.id]] for paper in papers}, keys
-
-
-def _release_free_memory() -> None:
-    """Hand the pages that freed objects left in the C heap back to the system (glibc keeps
-    them otherwise): the texts and related-papers state just dropped leave holes that the page
-    plan does not fill, and the render workers forked later would count them again."""
-    if not sys.platform.startswith("linux"):
-        return
-    name = ctypes.util.find_library("c")
-    try:
-        trim = ctypes.CDLL(name).malloc_trim if name else None
-    except (OSError, AttributeError):  # another C library (musl has no malloc_trim)
-        return
-    if trim is not None:
-        trim(0)
 
 
 def _related(
@@ -295,7 +278,7 @@ def enrich(
         for paper in visible
     )
     del plain  # read back from the cache where a page shows it
-    _release_free_memory()
+    release_free_memory()  # the texts and related state just dropped: see memory.py
     if fingerprinter is not None:
         for item in enriched:
             _vouch(fingerprinter, item)
