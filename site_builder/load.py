@@ -7,6 +7,7 @@ import json
 import operator
 import os
 import re
+import sys
 import time
 import typing
 from collections.abc import Callable, Collection, Iterable, Mapping
@@ -264,7 +265,9 @@ def _texts(value: Any) -> tuple[str, ...]:
     if type(value) is not list:
         raise TypeError(f"{value!r} is not a list of texts")
     "".join(value)  # raises TypeError unless every item is text, at C speed
-    return tuple(value)
+    # Interned: authors, categories and keywords recur across papers, and each paper's row
+    # would otherwise give it its own copies (30 MiB at 100,000 papers).
+    return tuple(map(sys.intern, value))
 
 
 def _links(value: Any) -> tuple[Link, ...]:

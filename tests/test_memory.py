@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from site_builder import workers
 from site_builder.cache import BuildCache
 from site_builder.config import load_config
+from site_builder.load import load_papers
 from site_builder.memory import release_free_memory
 from site_builder.pipeline import load_catalog
 from site_builder.render import Renderer, plan_pages
@@ -82,3 +84,24 @@ def test_freed_memory_goes_back_to_the_system() -> None:
     release_free_memory()
     assert _resident_mib() < before - 40
     assert kept.endswith(b"kept")
+
+
+def test_papers_read_from_the_cache_share_their_authors_and_categories(
+    site_dir: Path, write_paper: Callable[[str, str], Path]
+) -> None:
+    for number in range(3):
+        write_paper(
+            f"2026/2606.0000{number}.md",
+            f"---\nid: '2606.0000{number}'\ntitle: Paper {number}\n"
+            "authors: [Ada Lovelace, Alan Turing]\ncategories: [cs.CL]\n"
+            "published: 2026-06-01\n---\nAn abstract.\n",
+        )
+    config = load_config(site_dir)
+    load_papers(config.papers_dir, topics=(), cache=BuildCache.open(site_dir))
+    papers = load_papers(config.papers_dir, topics=(), cache=BuildCache.open(site_dir))
+    assert len(papers) == 3
+    first, *others = papers
+    for paper in others:
+        assert paper.authors == first.authors
+        assert all(a is b for a, b in zip(paper.authors, first.authors, strict=True))
+        assert paper.categories[0] is first.categories[0]
