@@ -798,10 +798,16 @@ def _author_links(
     slugs: Mapping[str, str],
 ) -> Markup:
     """A paper's authors, each a link to their page with their affiliations after it, comma
-    separated (a name without a slug links `authors/None/`, as the template did)."""
+    separated. A name without a slug (a new author in a `serve` preview, before the rebuild
+    makes their page) is not linked."""
     out = []
     for name in authors:
-        entry = f'<a href="{links.link_html(urls.author(slugs.get(name)))}">{escape(name)}</a>'  # type: ignore[arg-type]
+        slug = slugs.get(name)
+        entry = (
+            f'<a href="{links.link_html(urls.author(slug))}">{escape(name)}</a>'
+            if slug is not None
+            else str(escape(name))
+        )
         places = affiliations.get(name)
         if places:
             entry += f' <span class="affiliation">({"; ".join(map(escape, places))})</span>'

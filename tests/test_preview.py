@@ -59,6 +59,23 @@ def test_a_preview_shows_an_edited_abstract(seeded_site: Path) -> None:
     assert "Saved <math" in html and "a moment ago." in html
 
 
+def test_a_preview_names_a_new_author_without_a_link_to_a_page_not_made_yet(
+    seeded_site: Path,
+) -> None:
+    catalog, renderer = _built(seeded_site)
+    paper = _some_paper(seeded_site)
+    text = paper.read_text("utf-8")
+    assert "\nauthors:" not in text  # the seed names no authors
+    paper.write_text(text.replace("\nsource:", "\nauthors: [Newcomer Author]\nsource:", 1))
+    (page,) = preview_papers(catalog, renderer, {paper})
+    html = (seeded_site / "_site" / page).read_text("utf-8")
+    assert '<p class="authors">\nNewcomer Author  </p>' in html  # named, not linked
+    assert "authors/None" not in html
+    build(load_config(seeded_site), workers=1)  # the build makes their page and links it
+    html = (seeded_site / "_site" / page).read_text("utf-8")
+    assert '<a href="../../authors/newcomer-author/index.html">Newcomer Author</a>' in html
+
+
 @pytest.mark.parametrize(
     "change",
     [
