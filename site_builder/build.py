@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .dependencies import PageSource
     from .models import Catalog
     from .render import Page, Renderer
+    from .search import Documents
 
 # A build with nothing to do stops after `_Job.unchanged`: the modules only a real build needs
 # (the pipeline, rendering, feeds, search; Jinja, markdown-it, feedgen...) are imported where
@@ -112,6 +113,15 @@ def _inputs_digest(config: SiteConfig) -> str:
 
 _FOLDER, _MISSING = (-2, -2), (-1, -1)
 """The two values noted for a folder and for a path with nothing there (no file has these)."""
+
+
+def _search_documents(catalog: Catalog, cache: BuildCache) -> Documents:
+    """The catalog's papers as search documents, made a run at a time, each process reading
+    its runs' plain texts from the cache."""
+    from .search import paper_documents  # noqa: PLC0415 - see the imports above
+
+    names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
+    return paper_documents(catalog.papers, names, cache.plain_texts_of)
 
 
 def _stats(top: str, names: list[str], values: list[int]) -> None:
@@ -275,6 +285,7 @@ class _Job:
 
     def run(self, cache: BuildCache, *, clean: bool) -> BuildReport:
         from . import dependencies, pipeline, render, workers  # noqa: PLC0415 - see imports
+        from .memory import release_free_memory  # noqa: PLC0415
 
         self.workers = self.workers or workers.worker_count()
         self.records, self.reasons, self.changed = {}, [], []
@@ -298,13 +309,19 @@ class _Job:
             previous = {}
         target = staging_dir(self.output_dir) if full else pending_dir(self.output_dir)
         try:
+            page_count, paper_count = len(pages), len(catalog.papers)
+            listed = sorted(page.path for page in pages if page.listed)
+            # `_pages` empties both lists: the steps after rendering reuse their memory.
             self._pages(renderer, pages, sources, previous, target, why_all if full else "")
-            # Dropped once dead, so the steps after rendering reuse their memory.
-            del sources
-            self._extras(catalog, pages, previous, target, fingerprinter)
-            page_count = len(pages)
-            del pages
-            search_state = self._search(catalog, cache, previous, target)
+            self._extras(catalog, listed, previous, target, fingerprinter)
+            docs = _search_documents(catalog, cache)
+            if self.keep is None:
+                # The search documents hold what they need of the papers, so the catalog (and
+                # the fingerprinter, which keeps every paper it vouched for) can go: at 100,000
+                # papers that is most of this process, which the index then grows by 170 MiB.
+                del catalog, fingerprinter
+                release_free_memory()
+            search_state = self._search(docs, cache, previous, target)
             if full:
                 swap_in(target, self.output_dir)
             else:
@@ -322,7 +339,7 @@ class _Job:
             self.keep(catalog, renderer)
         return BuildReport(
             output_dir=config.output_dir,
-            papers=len(catalog.papers),
+            papers=paper_count,
             pages=page_count,
             files=len(self.records),
             bytes=sum(record.size for record in self.records.values()),
@@ -336,12 +353,15 @@ class _Job:
     def _pages(  # noqa: PLR0917 - one caller, the steps of `run`
         self,
         renderer: Renderer,
-        pages: Sequence[Page],
-        sources: Sequence[PageSource],
+        pages: list[Page],
+        sources: list[PageSource],
         previous: dict[str, OutputRecord],
         target: Path,
         why_all: str,
     ) -> None:
+        """Render the pages whose digest or file changed. Consumes `pages` and `sources` (both
+        are emptied): the plan of the pages that stay as they are is let go before the render
+        workers fork, so they do not start with it (100 MiB at 100,000 papers)."""
         from .memory import release_free_memory  # noqa: PLC0415
         from .parallel import render_into  # noqa: PLC0415
 
@@ -363,31 +383,38 @@ class _Job:
                 self.records[page.path] = old
                 continue
             wanted.append(index)
-        with self.progress.step("Rendering pages", len(wanted)) as advance:
+        chosen = [pages[index] for index in wanted]
+        new_sources = [sources[index].encode() for index in wanted]
+        reasons = [why[index] for index in wanted]
+        del why
+        pages.clear()
+        sources.clear()
+        release_free_memory()
+        with self.progress.step("Rendering pages", len(chosen)) as advance:
             rendered = render_into(
-                renderer, pages, wanted, target, workers=self.workers, advance=advance
+                renderer, chosen, range(len(chosen)), target, workers=self.workers, advance=advance
             )
         if self.keep is None:  # `serve` renders with it again
             # The list entries (a sixth of this process at 100,000 papers) go before the
             # records of the pages are made, not after: they were its peak.
             renderer.release()
             release_free_memory()
-        for index in wanted:
-            path, (digest, size) = pages[index].path, rendered[index]
+        for index, page in enumerate(chosen):
+            path, (digest, size) = page.path, rendered[index]
             old = previous.get(path)
             if old is not None and old.hash == digest and self._intact(path, old):
                 # Rendered again but came out the same: the file stays as it is.
-                self.records[path] = replace(old, source=sources[index].encode())
+                self.records[path] = replace(old, source=new_sources[index])
                 target.joinpath(*PurePosixPath(path).parts).unlink()
                 continue
-            self.records[path] = OutputRecord(sources[index].encode(), digest, size, 0)
+            self.records[path] = OutputRecord(new_sources[index], digest, size, 0)
             self.changed.append(path)
-            self.reasons.append((path, why[index]))
+            self.reasons.append((path, reasons[index]))
 
     def _extras(
         self,
         catalog: Catalog,
-        pages: Sequence[Page],
+        listed: Sequence[str],
         previous: dict[str, OutputRecord],
         target: Path,
         fingerprinter: Fingerprinter,
@@ -408,7 +435,6 @@ class _Job:
             files += [(output, feed_source) for output in feed_files(catalog)]
         else:
             self._reuse(previous, feed_source)
-        listed = sorted(page.path for page in pages if page.listed)
         sitemap_source = "sitemap." + digest_text(config.base_url, *listed)
         if not self._reusable(previous, sitemap_source):
             files.append((sitemap_file(config.base_url, listed), sitemap_source))
@@ -430,18 +456,15 @@ class _Job:
 
     def _search(
         self,
-        catalog: Catalog,
+        docs: Documents,
         cache: BuildCache,
         previous: dict[str, OutputRecord],
         target: Path,
     ) -> dict[str, Any]:
-        """The search index: on an incremental build, only the files that hold a changed paper
-        are made again (`search.update_index`). Returns the state to keep for the next build."""
-        from .search import index_files, paper_documents, update_index  # noqa: PLC0415
-
-        names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
-        # Made a run at a time, each process reading its runs' plain texts from the cache.
-        docs = paper_documents(catalog.papers, names, cache.plain_texts_of)
+        """The search index of `docs`: on an incremental build, only the files that hold a
+        changed paper are made again (`search.update_index`). Returns the state to keep for the
+        next build."""
+        from .search import index_files, update_index  # noqa: PLC0415
 
         def read(path: str) -> bytes | None:
             record = previous.get(path)
@@ -449,8 +472,10 @@ class _Job:
                 return None
             return self.output_dir.joinpath(*PurePosixPath(path).parts).read_bytes()
 
-        state = cache.blob("search", "state") if previous else None
-        index = update_index(docs, state, read, workers=self.workers)
+        # Not kept in a name here: a rebuild lets the old state go (`update_index`).
+        index = update_index(
+            docs, cache.blob("search", "state") if previous else None, read, workers=self.workers
+        )
         if not all(p in previous and self._intact(p, previous[p]) for p in index.kept):
             index = index_files(docs, workers=self.workers)
         self.records.update((path, previous[path]) for path in index.kept)

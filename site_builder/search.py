@@ -44,6 +44,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from . import urls
+from .cache import CacheCorrupt
 from .fingerprint import digest_text
 from .models import EnrichedPaper, OutputFile
 from .workers import fork_map
@@ -174,21 +175,40 @@ def search_doc(
 ) -> SearchDoc:
     """The search document of one paper; `topic_names` maps topic slugs to names; `text` is
     its abstract as plain text, if known already (else it is read from `entry`)."""
-    paper = entry.paper
-    day = paper.day.isoformat()
+    path, title, authors, day, labels, comment, order, _ = _stub(entry, topic_names)
     return SearchDoc(
-        path=urls.paper(paper.id).removesuffix(urls.INDEX),
-        title=paper.title,
-        authors=paper.authors,
+        path=path,
+        title=title,
+        authors=authors,
         day=day,
         text=entry.abstract_text if text is None else text,
-        labels=(
+        labels=labels,
+        comment=comment,
+        order=order,
+    )
+
+
+_Stub = tuple[str, str, tuple[str, ...], str, tuple[str, ...], str, tuple[str, str], str]
+"""A paper's search document but its text, and the key of its text:
+(path, title, authors, day, labels, comment, order, text key)."""
+
+
+def _stub(entry: EnrichedPaper, topic_names: dict[str, str]) -> _Stub:
+    paper = entry.paper
+    day = paper.day.isoformat()
+    return (
+        urls.paper(paper.id).removesuffix(urls.INDEX),
+        paper.title,
+        paper.authors,
+        day,
+        (
             *(topic_names.get(slug, slug) for slug in entry.topics),
             *paper.keywords,
             *paper.categories,
         ),
-        comment=paper.comment or "",
-        order=(day, paper.id),
+        paper.comment or "",
+        (day, paper.id),
+        entry.text_key,
     )
 
 
@@ -208,24 +228,41 @@ class Documents:
 
 
 class _PaperDocuments(Documents):
+    """Documents of papers, the plain texts read a run at a time by their keys. Holds none of
+    the papers (their fields are copied out up front), so a build can let its catalog go
+    before indexing."""
+
     def __init__(
-        self,
-        entries: Sequence[EnrichedPaper],
-        topic_names: dict[str, str],
-        plain_texts: Callable[[Sequence[str]], dict[str, str]],
+        self, stubs: Sequence[_Stub], plain_texts: Callable[[Sequence[str]], dict[str, str]]
     ) -> None:
         super().__init__(())
-        self._entries = entries
-        self._names = topic_names
+        self._stubs = stubs
         self._plain_texts = plain_texts
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._stubs)
 
     def run(self, start: int, stop: int) -> Sequence[SearchDoc]:
-        entries = self._entries[start:stop]
-        plain = self._plain_texts([entry.text_key for entry in entries])
-        return [search_doc(entry, self._names, plain.get(entry.text_key)) for entry in entries]
+        stubs = self._stubs[start:stop]
+        plain = self._plain_texts([stub[-1] for stub in stubs])
+        docs = []
+        for path, title, authors, day, labels, comment, order, key in stubs:
+            text = plain.get(key)
+            if text is None:  # the build stored every text it indexes: its cache is broken
+                raise CacheCorrupt(f"the plain text of {path} is missing")
+            docs.append(
+                SearchDoc(
+                    path=path,
+                    title=title,
+                    authors=authors,
+                    day=day,
+                    text=text,
+                    labels=labels,
+                    comment=comment,
+                    order=order,
+                )
+            )
+        return docs
 
 
 def paper_documents(
@@ -234,10 +271,11 @@ def paper_documents(
     plain_texts: Callable[[Sequence[str]], dict[str, str]],
 ) -> Documents:
     """The search documents of `entries`, made a run at a time: `plain_texts` gives the plain
-    abstracts it knows of a run's text keys (`EnrichedPaper.text_key`), in whichever process
-    asks (the others are read from the entry); `topic_names` is as for `search_doc`."""
-    ordered = sorted(entries, key=lambda entry: (entry.paper.day.isoformat(), entry.paper.id))
-    return _PaperDocuments(ordered, topic_names, plain_texts)
+    abstracts of a run's text keys (`EnrichedPaper.text_key`), in whichever process asks, and
+    must know them all (a build's cache does: it stored them while enriching); `topic_names`
+    is as for `search_doc`."""
+    stubs = sorted((_stub(entry, topic_names) for entry in entries), key=lambda stub: stub[6])
+    return _PaperDocuments(stubs, plain_texts)
 
 
 def _in_order(docs: Sequence[SearchDoc] | Documents) -> Documents:
@@ -426,7 +464,9 @@ def update_index(
     try:
         return _update(ordered, state, read)
     except _Rebuild:
-        return index_files(ordered, workers=workers)
+        pass
+    state = None  # the old state (a list as long as the documents) is not needed to rebuild
+    return index_files(ordered, workers=workers)
 
 
 class _Rebuild(Exception):
