@@ -5,6 +5,7 @@ build cache by key, in the build's process or a forked one."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,8 +15,10 @@ from hypothesis import strategies as st
 
 from site_builder import search
 from site_builder.build import build
-from site_builder.cache import BuildCache
+from site_builder.cache import BuildCache, CacheCorrupt
 from site_builder.config import load_config
+from site_builder.models import EnrichedPaper, Paper
+from site_builder.pipeline import load_catalog
 from site_builder.search import Documents, SearchDoc, index_files, update_index
 from site_builder.workers import fork_map
 
@@ -135,3 +138,23 @@ def test_a_build_indexing_on_workers_by_runs_gives_the_same_files(
     report = build(dataclasses.replace(config, output_dir=other), clean=True, workers=2)
     assert tree(other) == alone
     assert any(path.startswith("search/data/docs/") for path, _ in report.reasons)
+
+
+def test_paper_documents_hold_no_paper_and_refuse_a_missing_text(papers_site: Path) -> None:
+    catalog = load_catalog(load_config(papers_site))
+    names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
+    known = {item.text_key: item.abstract_text for item in catalog.papers}
+    docs = search.paper_documents(catalog.papers, names, lambda keys: known)
+    reached, level = [], [docs]
+    for _ in range(4):  # the documents, their fields, the list of papers, each paper's tuple
+        level = gc.get_referents(*level)
+        reached += level
+    assert any(isinstance(value, tuple) and len(value) >= 8 for value in reached)
+    assert not any(isinstance(value, EnrichedPaper | Paper) for value in reached)
+    expected = sorted(
+        (search.search_doc(item, names) for item in catalog.papers), key=lambda doc: doc.order
+    )
+    assert list(docs.run(0, len(docs))) == expected
+    lacking = search.paper_documents(catalog.papers, names, lambda keys: {})
+    with pytest.raises(CacheCorrupt, match="plain text"):
+        lacking.run(0, 1)
