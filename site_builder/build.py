@@ -361,7 +361,8 @@ class _Job:
     ) -> None:
         """Render the pages whose digest or file changed. Consumes `pages` and `sources` (both
         are emptied): the plan of the pages that stay as they are is let go before the render
-        workers fork, so they do not start with it (100 MiB at 100,000 papers)."""
+        workers fork, so they do not start with it (one paper added at 100,000 papers: the
+        process rendered at 1,053 MiB before, 994 after)."""
         from .memory import release_free_memory  # noqa: PLC0415
         from .parallel import render_into  # noqa: PLC0415
 
