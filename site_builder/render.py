@@ -310,7 +310,7 @@ class _PaperContext(Mapping[str, Any]):
 
     def complete(self) -> dict[str, Any]:
         """Every variable, the citation texts made anew and not kept: a worker renders
-        thousands of pages, and keeping each page's texts (4 KB) grew it by 200 MiB at
+        thousands of pages, and keeping each page's texts (4 KB) grew it by 190 MiB at
         100,000 papers."""
         if self._derive is None:
             return self._values
@@ -605,7 +605,7 @@ class _Entry:
     """The text with each link as the mark then the escaped target, when every target is
     plain; else the mark alone. In UTF-8: an entry's text is rarely all ASCII (the "▲" of its
     upvotes), which a `str` would keep in two bytes a character, and a build keeps one entry
-    per paper (290 MiB as `str` at 100,000 papers)."""
+    per paper (270 MiB as `str` at 100,000 papers)."""
     targets: tuple[str, ...]
     """The output path each link goes to."""
     plain: bool

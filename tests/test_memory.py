@@ -1,6 +1,6 @@
 """What a build keeps in memory: the main process holds every paper and one list entry per
 paper, and a render worker the whole plan for thousands of pages, so what each keeps per paper or
-per page adds up (at 100,000 papers: 200 MiB per worker for the citation texts, 290 MiB for the
+per page adds up (at 100,000 papers: 190 MiB per worker for the citation texts, 270 MiB for the
 entries, 60 MiB for copies of the ids and slugs that related lists and topics name)."""
 
 from __future__ import annotations
