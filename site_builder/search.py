@@ -226,6 +226,11 @@ class Documents:
         """Documents numbered `start` up to (not including) `stop`."""
         return self._ordered[start:stop]
 
+    def digests(self, start: int, stop: int) -> list[tuple[str, str]]:
+        """(path, digest) of the documents numbered `start` up to `stop`: what the index's state
+        keeps of each, so that the next update sees which changed."""
+        return [(doc.path, doc.digest()) for doc in self.run(start, stop)]
+
 
 class _PaperDocuments(Documents):
     """Documents of papers, the plain texts read a run at a time by their keys. Holds none of
@@ -241,6 +246,14 @@ class _PaperDocuments(Documents):
 
     def __len__(self) -> int:
         return len(self._stubs)
+
+    def digests(self, start: int, stop: int) -> list[tuple[str, str]]:
+        """From the key of each text, not the text: an update reads no text of a document
+        that did not change."""
+        return [
+            (path, digest_text(path, title, *authors, "", day, key, *labels, "", comment))
+            for path, title, authors, day, labels, comment, _, key in self._stubs[start:stop]
+        ]
 
     def run(self, start: int, stop: int) -> Sequence[SearchDoc]:
         stubs = self._stubs[start:stop]
@@ -426,7 +439,7 @@ def _index_run(ordered: Documents, start: int) -> tuple[dict[str, array[int]], l
             else:
                 found.append(number)
                 found.append(weight)
-    return postings, [[doc.path, doc.digest()] for doc in docs]
+    return postings, [[path, digest] for path, digest in ordered.digests(start, start + _RUN)]
 
 
 def _every_file(
@@ -445,7 +458,18 @@ def _every_file(
 
 def _state(listed: list[list[str]], buckets: int, total: int) -> dict[str, Any]:
     """What the next `update_index` starts from; `listed` is each document's [path, digest]."""
-    return {"format": FORMAT, "termFiles": buckets, "postings": total, "docs": listed}
+    return {
+        "format": FORMAT,
+        "digests": _DIGESTS,
+        "termFiles": buckets,
+        "postings": total,
+        "docs": listed,
+    }
+
+
+_DIGESTS = 2
+"""What the state's document digests are made from (`Documents.digests`): raise it when that
+changes, and an update rebuilds the index instead of taking every document for changed."""
 
 
 def update_index(
@@ -474,7 +498,12 @@ class _Rebuild(Exception):
 
 
 def _update(ordered: Documents, state: Any, read: Callable[[str], bytes | None]) -> IndexFiles:
-    if not (isinstance(state, dict) and state.get("format") == FORMAT and len(ordered)):
+    if not (
+        isinstance(state, dict)
+        and state.get("format") == FORMAT
+        and state.get("digests") == _DIGESTS
+        and len(ordered)
+    ):
         raise _Rebuild
     before = state["docs"]
     count = len(ordered)
@@ -487,21 +516,25 @@ def _update(ordered: Documents, state: Any, read: Callable[[str], bytes | None])
     changed: list[int] = []
     listed: list[list[str]] = []
     new_words: dict[int, dict[str, int]] = {}
-    # The documents are read a run at a time; only the changed and added ones are kept.
+    # Digests a run at a time; only the runs with a changed or added document are read.
     for start in range(0, count, _RUN):
-        for number, doc in enumerate(ordered.run(start, start + _RUN), start):
-            digest = doc.digest()
-            listed.append([doc.path, digest])
+        fresh = []
+        for number, (path, digest) in enumerate(ordered.digests(start, start + _RUN), start):
+            listed.append([path, digest])
             if number < len(before):
-                path, old_digest = before[number]
-                if doc.path != path:
+                old_path, old_digest = before[number]
+                if path != old_path:
                     raise _Rebuild  # a document moved: numbers shift
                 if digest == old_digest:
                     continue
                 changed.append(number)
                 if len(changed) + len(added) > most:
                     raise _Rebuild
-            new_words[number] = _weights(doc.record)
+            fresh.append(number)
+        if fresh:
+            docs = ordered.run(start, start + _RUN)
+            for number in fresh:
+                new_words[number] = _weights(docs[number - start].record)
     new_words = {number: new_words[number] for number in changed + added}
     old_words = _old_weights(changed, read)
     total = int(state["postings"])

@@ -158,3 +158,39 @@ def test_paper_documents_hold_no_paper_and_refuse_a_missing_text(papers_site: Pa
     lacking = search.paper_documents(catalog.papers, names, lambda keys: {})
     with pytest.raises(CacheCorrupt, match="plain text"):
         lacking.run(0, 1)
+
+
+def test_an_update_of_paper_documents_reads_only_the_texts_of_changed_blocks(
+    papers_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "_RUN", 2)
+    monkeypatch.setattr(search, "BLOCK", 2)
+    catalog = load_catalog(load_config(papers_site))
+    names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
+    texts = {item.text_key: item.abstract_text for item in catalog.papers}
+    asked: list[str] = []
+
+    def plain(keys: Sequence[str]) -> dict[str, str]:
+        asked.extend(keys)
+        return {key: texts[key] for key in keys}
+
+    docs = search.paper_documents(catalog.papers, names, plain)
+    fresh = index_files(docs)
+    files = _files(fresh, {})
+    asked.clear()
+    assert update_index(docs, fresh.state, files.get).kept
+    assert asked == []  # nothing changed: no text read
+
+    ordered = sorted(catalog.papers, key=lambda item: (item.paper.day, item.paper.id))
+    assert len(ordered) >= 6
+    texts["edited"] = "an edited abstract about zyxwvut"
+    edited = [
+        dataclasses.replace(item, text_key="edited") if item is ordered[4] else item
+        for item in catalog.papers
+    ]
+    again = search.paper_documents(edited, names, plain)
+    asked.clear()
+    result = update_index(again, fresh.state, files.get)
+    assert result.kept
+    assert set(asked) == {"edited", ordered[5].text_key}  # block 2: documents 4 and 5
+    assert _files(result, files) == _files(index_files(again), {})
