@@ -22,7 +22,10 @@ the same bytes as `index_files` would (a property test checks this).
 
 A build hands its documents over as `Documents`, made a run at a time (`paper_documents`): each
 worker reads the abstracts of its own runs from the build cache, and the parent reads a run's
-abstracts again only to write its docs files, so no process holds every abstract at once.
+abstracts again only to write its docs files, so no process holds every abstract at once. The
+documents hold no paper, only what they show of it, so the build can let its catalog go first.
+An update tells changed documents by digests that, for papers, are made from the key of the
+text rather than the text (`Documents.digests`): it reads no abstract of an unchanged paper.
 
 Why not Pagefind (used before): its binary indexes about 1,100 pages a second on one core, holds
 about 120 KB of memory per page (1.2 GB at 10,000 papers) and has no incremental mode, so one
