@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -194,3 +195,27 @@ def test_an_update_of_paper_documents_reads_only_the_texts_of_changed_blocks(
     assert result.kept
     assert set(asked) == {"edited", ordered[5].text_key}  # block 2: documents 4 and 5
     assert _files(result, files) == _files(index_files(again), {})
+
+
+def test_a_build_whose_cache_loses_a_plain_text_starts_again_afresh(
+    papers_site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(papers_site)
+    build(config, workers=1)
+    expected = tree(papers_site / "_site")
+    shutil.rmtree(papers_site / "_site")
+    reads = BuildCache.plain_texts_of
+    lost: list[int] = []
+
+    def losing(cache: BuildCache, keys: Sequence[str]) -> dict[str, str]:
+        found = reads(cache, keys)
+        if not lost and found:  # the first read finds the table broken
+            lost.append(1)
+            return {}
+        return found
+
+    monkeypatch.setattr(BuildCache, "plain_texts_of", losing)
+    report = build(config, workers=1)
+    assert lost
+    assert "plain text" in report.cache_reset
+    assert tree(papers_site / "_site") == expected
