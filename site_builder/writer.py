@@ -135,16 +135,20 @@ def swap_in(staging: Path, output_dir: Path) -> None:
 
 
 def commit_pending(pending: Path, output_dir: Path, paths: Iterable[str]) -> None:
-    """Move each of `paths` from `pending` into `output_dir`, each by one atomic rename."""
+    """Move each of `paths` (`/`-separated, checked by `check_paths`) from `pending` into
+    `output_dir`, each by one atomic rename."""
     output_dir.mkdir(parents=True, exist_ok=True)
-    made: set[Path] = set()
+    # Strings, and a folder made only when the rename finds it missing: a template edit moves
+    # thousands of pages, each in a folder that is nearly always there (with a Path and a mkdir
+    # per file, 50 µs each: half a second for 10,000 paper pages).
+    source_root, target_root = os.fspath(pending), os.fspath(output_dir)
     for path in paths:
-        parts = PurePosixPath(path).parts
-        target = output_dir.joinpath(*parts)
-        if target.parent not in made:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            made.add(target.parent)
-        pending.joinpath(*parts).replace(target)
+        source, target = f"{source_root}/{path}", f"{target_root}/{path}"
+        try:
+            os.replace(source, target)  # noqa: PTH105 - strings, see above
+        except FileNotFoundError:  # a new folder (a missing source fails again below)
+            os.makedirs(os.path.dirname(target), exist_ok=True)  # noqa: PTH103, PTH120 - strings
+            os.replace(source, target)  # noqa: PTH105 - strings, see above
     shutil.rmtree(pending, ignore_errors=True)
 
 

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 
 from site_builder.errors import BuildError
-from site_builder.writer import FolderWriter, check_paths
+from site_builder.writer import FolderWriter, check_paths, commit_pending, write_file
+
+from .conftest import tree
 
 
 def test_paths_that_clash_or_leave_the_output_folder_are_refused() -> None:
@@ -54,3 +56,25 @@ def test_a_folder_writer_makes_each_folder_once_and_writes_the_bytes(
     folders = ["papers", "papers/a", "papers/b", "topics", "topics/t", "topics/t/page"]
     folders += ["topics/t/page/2", "topics/t/page/3"]
     assert sorted(made) == sorted(str(tmp_path / "out" / folder) for folder in folders)
+
+
+def test_pending_files_move_into_folders_old_and_new(tmp_path: Path) -> None:
+    pending, output = tmp_path / "pending", tmp_path / "site"
+    for path, text in [("papers/a/index.html", "a2"), ("papers/new/deep/index.html", "n")]:
+        write_file(pending, path, text.encode())
+    write_file(output, "papers/a/index.html", b"a1")
+    write_file(output, "index.html", b"home")
+    commit_pending(pending, output, ["papers/a/index.html", "papers/new/deep/index.html"])
+    assert tree(output) == {
+        "index.html": b"home",
+        "papers/a/index.html": b"a2",
+        "papers/new/deep/index.html": b"n",
+    }
+    assert not pending.exists()
+
+
+def test_a_pending_file_that_is_missing_is_an_error_not_a_new_folder(tmp_path: Path) -> None:
+    pending, output = tmp_path / "pending", tmp_path / "site"
+    pending.mkdir()
+    with pytest.raises(FileNotFoundError):
+        commit_pending(pending, output, ["papers/gone/index.html"])
