@@ -178,22 +178,26 @@ def search_doc(
 ) -> SearchDoc:
     """The search document of one paper; `topic_names` maps topic slugs to names; `text` is
     its abstract as plain text, if known already (else it is read from `entry`)."""
-    path, title, authors, day, labels, comment, order, _ = _stub(entry, topic_names)
-    return SearchDoc(
-        path=path,
-        title=title,
-        authors=authors,
-        day=day,
-        text=entry.abstract_text if text is None else text,
-        labels=labels,
-        comment=comment,
-        order=order,
-    )
+    return _document(_stub(entry, topic_names), entry.abstract_text if text is None else text)
 
 
 _Stub = tuple[str, str, tuple[str, ...], str, tuple[str, ...], str, tuple[str, str], str]
 """A paper's search document but its text, and the key of its text:
 (path, title, authors, day, labels, comment, order, text key)."""
+
+
+def _document(stub: _Stub, text: str) -> SearchDoc:
+    path, title, authors, day, labels, comment, order, _ = stub
+    return SearchDoc(
+        path=path,
+        title=title,
+        authors=authors,
+        day=day,
+        text=text,
+        labels=labels,
+        comment=comment,
+        order=order,
+    )
 
 
 def _stub(entry: EnrichedPaper, topic_names: dict[str, str]) -> _Stub:
@@ -262,22 +266,11 @@ class _PaperDocuments(Documents):
         stubs = self._stubs[start:stop]
         plain = self._plain_texts([stub[-1] for stub in stubs])
         docs = []
-        for path, title, authors, day, labels, comment, order, key in stubs:
-            text = plain.get(key)
+        for stub in stubs:
+            text = plain.get(stub[-1])
             if text is None:  # the build stored every text it indexes: its cache is broken
-                raise CacheCorrupt(f"the plain text of {path} is missing")
-            docs.append(
-                SearchDoc(
-                    path=path,
-                    title=title,
-                    authors=authors,
-                    day=day,
-                    text=text,
-                    labels=labels,
-                    comment=comment,
-                    order=order,
-                )
-            )
+                raise CacheCorrupt(f"the plain text of {stub[0]} is missing")
+            docs.append(_document(stub, text))
         return docs
 
 
