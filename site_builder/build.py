@@ -367,27 +367,27 @@ class _Job:
         from .parallel import render_into  # noqa: PLC0415
 
         check_paths(page.path for page in pages)
-        wanted: list[int] = []
-        why: dict[int, str] = {}
-        for index, page in enumerate(pages):
+        # The pages to render, each with its encoded digest and why it is rendered.
+        chosen: list[Page] = []
+        new_sources: list[str] = []
+        reasons: list[str] = []
+        for page, source in zip(pages, sources, strict=True):
             old = previous.get(page.path)
-            encoded = sources[index].encode()
+            encoded = source.encode()
             if why_all:
-                why[index] = why_all
+                why = why_all
             elif old is None:
-                why[index] = "new page"
+                why = "new page"
             elif old.source != encoded:
-                why[index] = sources[index].changed_part(old.source)
+                why = source.changed_part(old.source)
             elif not self._intact(page.path, old):
-                why[index] = "its file in the output folder was changed or removed"
+                why = "its file in the output folder was changed or removed"
             else:
                 self.records[page.path] = old
                 continue
-            wanted.append(index)
-        chosen = [pages[index] for index in wanted]
-        new_sources = [sources[index].encode() for index in wanted]
-        reasons = [why[index] for index in wanted]
-        del why
+            chosen.append(page)
+            new_sources.append(encoded)
+            reasons.append(why)
         pages.clear()
         sources.clear()
         release_free_memory()
