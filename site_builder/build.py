@@ -422,14 +422,16 @@ class _Job:
     ) -> None:
         """Feeds, sitemap, robots.txt, static files: small, so made every time except the
         feeds and the sitemap, which are made only when what they list changed."""
+        from .enrich import texts_of  # noqa: PLC0415
         from .feedlist import site_feeds  # noqa: PLC0415
         from .feeds import feed_files  # noqa: PLC0415
         from .sitemap import sitemap_file  # noqa: PLC0415
 
         config = catalog.config
-        # The build's fingerprinter already knows every paper's digest.
-        feed_source = "feeds." + fingerprinter.digest(
-            (config, site_feeds(catalog), catalog.updated)
+        # The build's fingerprinter already knows every paper's digest; feeds show abstracts,
+        # which it leaves out.
+        feed_source = "feeds." + fingerprinter.digest_with_texts(
+            (config, site_feeds(catalog), catalog.updated), texts_of
         )
         files: list[tuple[OutputFile, str]] = []
         if not self._reusable(previous, feed_source):

@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import jinja2
-from jinja2 import meta
+from jinja2 import meta, nodes
 
 from .cache import BuildCache
+from .enrich import texts_of
 from .fingerprint import Fingerprinter, digest_text
 from .render import Page, Renderer
 from .workers import fork_map
 
 __all__ = ["PageSource", "TemplateDeps", "page_sources", "template_deps"]
 
-_ANALYSIS_VERSION = "1"
+_ANALYSIS_VERSION = "2"
 """Of the cached template analyses: raise when what `_Templates.file` stores changes."""
 
 # Per page, not shared: the page itself and its canonical URL, covered by the page's fields.
@@ -36,6 +37,11 @@ class TemplateDeps:
     """Digest of the sources of the template and everything it extends or includes."""
     names: frozenset[str]
     """The undeclared variables its templates read."""
+    texts: str = "any"
+    """How its templates may read what a paper shows only on its own page (`_text_reads`):
+    "none"; "item", only of the page's own `item`; or "any". Lists' digests leave those
+    texts out (`enrich._vouch`), so a page whose templates may read them of a paper other
+    than its own is digested with every paper's texts."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,8 @@ class _TemplateFile:
     """Its file name and source."""
     names: frozenset[str]
     referenced: tuple[str | None, ...]
+    texts: str
+    """`_text_reads` of the file alone."""
 
 
 class _Templates:
@@ -97,10 +105,14 @@ class _Templates:
                 analysis = [
                     sorted(meta.find_undeclared_variables(tree)),
                     list(meta.find_referenced_templates(tree)),
+                    _text_reads(tree),
                 ]
             self.analyses[digest] = analysis
             found = self.files[name] = _TemplateFile(
-                key=key, names=frozenset(analysis[0]), referenced=tuple(analysis[1])
+                key=key,
+                names=frozenset(analysis[0]),
+                referenced=tuple(analysis[1]),
+                texts=analysis[2],
             )
         return found
 
@@ -124,17 +136,99 @@ class _Templates:
                 seen.setdefault(other, self.file(other))
         names = frozenset().union(*(found.names for found in seen.values()))
         fingerprint = digest_text(*(seen[key].key for key in sorted(seen)))
-        return TemplateDeps(fingerprint=fingerprint[:16], names=names)
+        # `item` is the page's own paper only in the page's template itself.
+        reads = {found.texts for other, found in seen.items() if other != name}
+        own = seen[name].texts
+        texts = "any" if "any" in reads or "item" in reads or own == "any" else own
+        return TemplateDeps(fingerprint=fingerprint[:16], names=names, texts=texts)
 
 
 def _valid_analysis(analysis: Any) -> bool:
     return (
         isinstance(analysis, list)
-        and len(analysis) == 2
-        and all(isinstance(part, list) for part in analysis)
+        and len(analysis) == 3
+        and all(isinstance(part, list) for part in analysis[:2])
         and all(isinstance(name, str) for name in analysis[0])
         and all(name is None or isinstance(name, str) for name in analysis[1])
+        and analysis[2] in _TEXT_READS
     )
+
+
+# What a paper shows only on its own page (`EnrichedPaper` and `Paper` attributes), which
+# the digests of lists leave out.
+_TEXT_FIELDS = frozenset(
+    {"abstract", "notes", "abstract_html", "notes_html", "abstract_text", "rendered", "texts"}
+)
+_TEXT_READS = ("none", "item", "any")
+# Shared mappings a template may index with a computed key: they hold no papers.
+_PLAIN_MAPPINGS = frozenset({"topics", "author_slugs"})
+# Filters and tests that read the attributes their arguments name.
+_ATTRIBUTE_READERS = frozenset(
+    ("attr", "map", "selectattr", "rejectattr", "sort", "groupby", "sum", "unique", "min", "max")
+) | {"join"}
+
+
+def _text_reads(tree: nodes.Template) -> str:
+    """How a template file may read what a paper shows only on its own page (`_TEXT_FIELDS`):
+    "none"; "item", only as an attribute of the name `item`, which the file never assigns;
+    or "any", which includes what cannot be told (an attribute named by a computed value, or
+    any private one)."""
+    found = "none"
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Test)):
+        if isinstance(node, nodes.Filter | nodes.Test):
+            if node.name not in _ATTRIBUTE_READERS:
+                continue
+            if node.dyn_args is not None or node.dyn_kwargs is not None:
+                return "any"
+            for argument in [*node.args, *(keyword.value for keyword in node.kwargs)]:
+                if not isinstance(argument, nodes.Const) or (
+                    isinstance(argument.value, str) and _names_text(argument.value)
+                ):
+                    return "any"
+            continue
+        if isinstance(node, nodes.Getattr):
+            name: str | None = node.attr
+        else:
+            assert isinstance(node, nodes.Getitem)
+            name = _subscript(node)
+        if name is None:
+            return "any"
+        if name.startswith("_"):
+            return "any"  # from there, anything can be reached
+        if name not in _TEXT_FIELDS:
+            continue
+        if _root_name(node) != "item":
+            return "any"
+        found = "item"
+    if found == "item" and any(
+        name.name == "item" and name.ctx in ("store", "param") for name in tree.find_all(nodes.Name)
+    ):
+        return "any"
+    return found
+
+
+def _subscript(node: nodes.Getitem) -> str | None:
+    """The attribute a subscript may read (Jinja falls back to one of that name): "" for
+    none (a number, a slice, a key of a mapping that holds no papers), None when it cannot be
+    told (a computed key)."""
+    key, value = node.arg, node.node
+    if isinstance(key, nodes.Const):
+        return key.value if isinstance(key.value, str) else ""
+    if isinstance(key, nodes.Slice) or (
+        isinstance(value, nodes.Name) and value.name in _PLAIN_MAPPINGS
+    ):
+        return ""
+    return None
+
+
+def _names_text(name: str) -> bool:
+    return any(part in _TEXT_FIELDS or part.startswith("_") for part in name.split("."))
+
+
+def _root_name(node: nodes.Node) -> str | None:
+    while isinstance(node, nodes.Getattr | nodes.Getitem):
+        node = node.node
+    return node.name if isinstance(node, nodes.Name) else None
 
 
 def template_deps(env: jinja2.Environment, name: str) -> TemplateDeps:
@@ -154,33 +248,41 @@ def page_sources(
     know the digests of the papers (`pipeline.load_catalog`), `cache` keeps the analysis
     of each template between builds, and `workers` processes share the pages' own parts."""
     fingerprinter = fingerprinter or Fingerprinter()
-    contexts = _context_digests(pages, fingerprinter, workers)
     config = fingerprinter.digest(renderer.config)
     known = cache.blob("templates", _ANALYSIS_VERSION) if cache is not None else None
     templates = _Templates(renderer.env, known)
     deps: dict[str, TemplateDeps] = {}
-    shared_digests: dict[str, str] = {}
-    by_names: dict[tuple[frozenset[str], frozenset[str]], str] = {}
+    for name in dict.fromkeys(page.template for page in pages):
+        try:
+            deps[name] = templates.deps(name)
+        except jinja2.TemplateError:
+            # Rendering reports the error with its file and line; here the page just has no
+            # usable digest.
+            deps[name] = TemplateDeps(fingerprint="broken", names=frozenset())
+    contexts = _context_digests(
+        pages, [_with_texts(page, deps[page.template]) for page in pages], fingerprinter, workers
+    )
+    shared_digests: dict[tuple[str, bool], str] = {}
+    by_names: dict[tuple[frozenset[str], frozenset[str], bool], str] = {}
     sources = []
     for page, context in zip(pages, contexts, strict=True):
-        found = deps.get(page.template)
-        if found is None:
-            try:
-                found = deps[page.template] = templates.deps(page.template)
-            except jinja2.TemplateError:
-                # Rendering reports the error with its file and line; here the page just
-                # has no usable digest.
-                found = deps[page.template] = TemplateDeps(fingerprint="broken", names=frozenset())
+        found = deps[page.template]
         local = frozenset(page.context)
-        key = (found.names, local)
+        texts = _with_texts(page, found)
+        key = (found.names, local, texts)
         shared = by_names.get(key)
         if shared is None:
             used = sorted((found.names - local - _PER_PAGE) & set(renderer.shared))
             for name in used:
-                if name not in shared_digests:
-                    shared_digests[name] = fingerprinter.digest(renderer.shared[name])
+                if (name, texts) not in shared_digests:
+                    value = renderer.shared[name]
+                    shared_digests[name, texts] = (
+                        fingerprinter.digest_with_texts(value, texts_of)
+                        if texts
+                        else fingerprinter.digest(value)
+                    )
             shared = by_names[key] = digest_text(
-                config, *(f"{name}={shared_digests[name]}" for name in used)
+                config, *(f"{name}={shared_digests[name, texts]}" for name in used)
             )[:16]
         sources.append(PageSource(found.fingerprint, shared, context))
     if cache is not None and templates.analyses != known:
@@ -188,12 +290,18 @@ def page_sources(
     return sources
 
 
+def _with_texts(page: Page, deps: TemplateDeps) -> bool:
+    """Whether `page`'s digest must cover the texts of every paper it holds: its templates may
+    read them of papers other than its own (see `TemplateDeps.texts`)."""
+    return deps.texts == "any" or (deps.texts == "item" and not page.own_texts)
+
+
 _CONTEXT_CHUNK = 1024
 """Pages per task of `_context_digests`: the answer is a digest per page, small to send back."""
 
 
 def _context_digests(
-    pages: Sequence[Page], fingerprinter: Fingerprinter, workers: int
+    pages: Sequence[Page], with_texts: Sequence[bool], fingerprinter: Fingerprinter, workers: int
 ) -> list[str]:
     """The digest of each page's own fields and context, the bulk of `page_sources`, on
     `workers` forked processes: they start with the fingerprinter as it is, which knows the
@@ -201,13 +309,17 @@ def _context_digests(
 
     def digest(index: int) -> str:
         page = pages[index]
-        return fingerprinter.digest_items(
+        values = (
             page.path,
             page.template,
             page.title,
             page.description,
             page.root_absolute,
             page.context if page.made_from is None else page.made_from,
+            page.own_texts,
         )
+        if with_texts[index]:
+            return fingerprinter.digest_with_texts(values, texts_of)
+        return fingerprinter.digest_items(*values)
 
     return fork_map(digest, range(len(pages)), workers=workers, chunk=_CONTEXT_CHUNK)

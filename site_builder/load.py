@@ -64,11 +64,14 @@ def load_papers(
     one whose size and modification time are unchanged is not even read; `fingerprinter` is
     then told each paper's digest, made from its file's (so page digests need not walk papers).
     The files that must be read are read and parsed by up to `workers` processes.
+
+    The digest vouched for leaves out the abstract and notes (`Fingerprinter.vouch`): it is
+    made from the cache row's other fields, which are what lists of papers show.
     """
-    loaded, digests = _load(papers_dir, topics, cache or BuildCache.disabled(), workers)
+    loaded, listings = _load(papers_dir, topics, cache or BuildCache.disabled(), workers)
     if cache is not None and fingerprinter is not None:
-        for paper, digest in zip(loaded, digests, strict=True):
-            fingerprinter.vouch(paper, digest_text("Paper", digest, str(paper.path)))
+        for paper, listing in zip(loaded, listings, strict=True):
+            fingerprinter.vouch(paper, digest_text("Paper", listing, str(paper.path)))
     return loaded
 
 
@@ -91,7 +94,8 @@ _CHUNK_SIZES = (32, 1024)
 def _load(
     papers_dir: Path, topics: Collection[str], cache: BuildCache, workers: int
 ) -> tuple[tuple[Paper, ...], list[str]]:
-    """The papers and the digest of each one's file (with the parser version and topics)."""
+    """The papers and a digest of each one's fields but the abstract and notes (of the JSON
+    its cache row holds them in)."""
     salt = f"{PARSER_VERSION}\x00{','.join(sorted(topics))}\x00".encode()
     tag = digest_bytes(salt)[:8]
     known = cache.papers()
@@ -110,7 +114,7 @@ def _load(
     read = fork_map(reader, unread, workers=workers, chunk=chunk)
     outcomes = dict(zip(unread, read, strict=True))
     papers: list[Paper] = []
-    digests: list[str] = []
+    listings: list[str] = []
     problems: list[SiteError] = []
     changed: dict[str, CachedPaper] = {}
     for index, (path, _, _) in enumerate(files):
@@ -118,14 +122,14 @@ def _load(
         if outcome is None or len(outcome) == 1:  # the cached row holds
             assert row is not None
             papers.append(paper_from_row(row, path))
-            digests.append(row.digest if outcome is None else outcome[0])
+            listings.append(digest_text(row.data))
             if row.stamp != stamp:
                 changed[str(path)] = replace(row, stamp=stamp)
         elif len(outcome) == 5:
             digest, data, abstract, notes, paper = outcome
             new_row = CachedPaper(digest, stamp, data, abstract, notes)
             papers.append(paper_from_row(new_row, path) if paper is None else paper)
-            digests.append(digest)
+            listings.append(digest_text(data))
             changed[str(path)] = new_row
         else:
             _, message, line, field = outcome
@@ -134,7 +138,7 @@ def _load(
     raise_collected(problems)
     seen = {str(paper.path) for paper in papers}
     cache.update_papers(changed, removed=[name for name in known if name not in seen])
-    return tuple(papers), digests
+    return tuple(papers), listings
 
 
 class _Reader:

@@ -86,9 +86,11 @@ class Paper:
     """The authors withdrew the paper."""
     aliases: tuple[str, ...] = ()
     """Former ids of the paper (a title id before its arXiv id was known)."""
-    abstract: str = ""
+    # Not in the repr, which a template printing a paper would show: lists' page digests
+    # leave the abstract and notes out (`enrich._vouch`).
+    abstract: str = field(default="", repr=False)
     """Markdown."""
-    notes: str = ""
+    notes: str = field(default="", repr=False)
     """The curator's Markdown below the abstract, from a `## Notes` heading on."""
     path: Path = field(default=Path(), compare=False)
     """The file it was loaded from."""
@@ -140,7 +142,7 @@ class EnrichedPaper:
     """A short plain-text abstract for lists."""
     related: tuple[str, ...] = ()
     """Ids of the most similar papers, most similar first."""
-    text_key: str = ""
+    text_key: str = field(default="", repr=False)
     """The digest of the paper's Markdown (abstract and notes), under which the build cache
     keeps what it renders to."""
     texts: Callable[[EnrichedPaper], RenderedText] | None = field(

@@ -76,9 +76,17 @@ def test_page_digests_are_the_same_from_the_cache_and_change_with_the_content(
     first = _sources(papers_site)
     assert _sources(papers_site) == first  # the second time, every paper comes from the cache
     paper = papers_site / "content" / "papers" / "2026" / "2606.12488.md"
-    paper.write_text(paper.read_text("utf-8") + "\nOne more sentence.\n", "utf-8")
+    text = paper.read_text("utf-8")
+    # A sentence at the end of the abstract: lists show the summary, which stops before it,
+    # so only the paper's own page shows the change.
+    paper.write_text(text + "\nOne more sentence.\n", "utf-8")
     edited = _sources(papers_site)
     changed = {path for path in first if edited[path] != first[path]}
+    assert changed == {"papers/2606.12488/index.html"}
+    # A new title shows in lists too.
+    paper.write_text(text.replace("All You Need", "Most of What You Need"), "utf-8")
+    retitled = _sources(papers_site)
+    changed = {path for path in first if retitled[path] != first[path]}
     assert "papers/2606.12488/index.html" in changed
     assert "index.html" in changed
     # A page that shows nothing of the edited paper keeps its digest.

@@ -28,7 +28,7 @@ from .related import (
 from .topics import TopicMatcher
 from .trending import score, trending_key
 
-__all__ = ["SUMMARY_LENGTH", "TextStore", "enrich", "summarize"]
+__all__ = ["SUMMARY_LENGTH", "TextStore", "enrich", "summarize", "texts_of"]
 
 SUMMARY_LENGTH = 280
 _EPOCH = date(1970, 1, 1)
@@ -213,15 +213,16 @@ assert {f.name for f in fields(EnrichedPaper)} == _VOUCHED_FIELDS, "update _vouc
 
 
 def _vouch(fingerprinter: Fingerprinter, item: EnrichedPaper) -> None:
-    """Tell `fingerprinter` the digest of `item`, made from its paper's digest and the key of
-    its rendered Markdown (from which its summary, HTML and plain text all follow; where
-    `texts` reads them does not change them)."""
+    """Tell `fingerprinter` the digest of `item` as lists show it: its paper's (which leaves
+    out the abstract and notes, see `load_papers`), its summary, topics, score and related
+    papers. Its rendered Markdown, which only its own page shows, is left out: that page, and
+    any output that may show more of it than lists do, adds `texts_of(item)`."""
     fingerprinter.vouch(
         item,
         digest_text(
             "EnrichedPaper",
             fingerprinter.digest_of(item.paper),
-            item.text_key,
+            item.summary,
             str(len(item.topics)),
             *item.topics,
             repr(item.score),
@@ -229,6 +230,21 @@ def _vouch(fingerprinter: Fingerprinter, item: EnrichedPaper) -> None:
             *item.related,
         ),
     )
+
+
+def texts_of(value: Any) -> str | None:
+    """What a vouched digest of a paper leaves out, as a digest: its abstract and notes (for
+    an enriched paper, the key of their rendering, which follows from them). None for
+    anything else. For `Fingerprinter.digest_with_texts`."""
+    if isinstance(value, EnrichedPaper):
+        return "texts:" + (value.text_key or _markdown_key(value.paper))
+    if isinstance(value, Paper):
+        return "texts:" + _markdown_key(value)
+    return None
+
+
+def _markdown_key(paper: Paper) -> str:
+    return digest_text(paper.abstract, paper.notes)
 
 
 def summarize(text: str, limit: int = SUMMARY_LENGTH) -> str:
