@@ -31,6 +31,8 @@ from .writer import (
     check_output_dir,
     check_paths,
     commit_pending,
+    output_stamps,
+    output_stats,
     pending_dir,
     remove_outputs,
     staging_dir,
@@ -40,6 +42,7 @@ from .writer import (
 
 if TYPE_CHECKING:
     from .dependencies import PageSource
+    from .feedlist import Feed
     from .models import Catalog
     from .render import Page, Renderer
     from .search import Documents
@@ -72,6 +75,8 @@ class BuildReport:
     """(path, why) for every file written, in output order: what `build --explain` prints."""
     cache_reset: str = ""
     """Why the cache was thrown away and rebuilt, if it was."""
+    quick: bool = False
+    """Whether only edited papers' own files were made again (`quick.py`)."""
 
     def summary(self) -> str:
         return (
@@ -96,19 +101,37 @@ def static_files(config: SiteConfig) -> list[OutputFile]:
     ]
 
 
-def _inputs_digest(config: SiteConfig) -> str:
-    """A digest of the config and of the path, size and modification time of every file a
+@dataclass(frozen=True, slots=True)
+class _Inputs:
+    """Digests of the config and of the path, size and modification time of every file a
     build reads: site.yaml, content/, the templates and static folders (the site's and the
     default theme's). Taken before anything is read, so an edit during a build is seen by the
     next one."""
+
+    digest: str
+    """Of everything."""
+    others: str
+    """Of everything but the papers folder: the same when only papers changed."""
+
+
+def _inputs(config: SiteConfig) -> _Inputs:
     names: list[str] = []
     values: list[int] = []
+    papers: tuple[str, list[str], list[int]] = (str(config.papers_dir), [], [])
     folders = [config.content_dir, *template_dirs(config), *static_dirs(config)]
     for top in (config.root / CONFIG_FILE, *folders):
-        _stats(str(top), names, values)
-    # No name holds "\0" and each has two values, so the two sequences say it all unambiguously.
-    names_digest = digest_bytes("\0".join(names).encode("utf-8", "surrogateescape"))
-    return digest_text(Fingerprinter().digest(config), names_digest, stamps_digest(values))
+        _stats(str(top), names, values, papers)
+    others = digest_text(
+        Fingerprinter().digest(config), _names_digest(names), stamps_digest(values)
+    )
+    _, paper_names, paper_values = papers
+    digest = digest_text(others, _names_digest(paper_names), stamps_digest(paper_values))
+    return _Inputs(digest=digest, others=others)
+
+
+def _names_digest(names: list[str]) -> str:
+    # No name holds "\0" and each has two values, so names and values say it all unambiguously.
+    return digest_bytes("\0".join(names).encode("utf-8", "surrogateescape"))
 
 
 _FOLDER, _MISSING = (-2, -2), (-1, -1)
@@ -124,9 +147,15 @@ def _search_documents(catalog: Catalog, cache: BuildCache) -> Documents:
     return paper_documents(catalog.papers, names, cache.plain_texts_of)
 
 
-def _stats(top: str, names: list[str], values: list[int]) -> None:
+def _stats(
+    top: str,
+    names: list[str],
+    values: list[int],
+    apart: tuple[str, list[str], list[int]] | None = None,
+) -> None:
     """Note `top` and, for a folder, everything below it: the path of each folder with
-    `_FOLDER`, the name of each file with its size and modification time.
+    `_FOLDER`, the name of each file with its size and modification time. The folder at path
+    `apart[0]` and what it holds are noted in `apart`'s lists instead.
 
     Entries come in the order the folder lists them, not sorted: sorting cost more than all the
     rest, and a listing that came out in another order would only mean one build too many."""
@@ -150,35 +179,10 @@ def _stats(top: str, names: list[str], values: list[int]) -> None:
                 names.append(entry.name)
                 values.extend((info.st_size, info.st_mtime_ns))
     for folder in folders:
-        _stats(folder, names, values)
-
-
-def _output_stats(output_dir: Path, paths: Iterable[str]) -> Iterator[os.stat_result]:
-    """The stat of each of `paths` (files under `output_dir`), in order; OSError for one that
-    is missing."""
-    if os.stat in os.supports_dir_fd:  # paths relative to the open folder: no joining
-        folder = os.open(output_dir, os.O_RDONLY)
-        try:
-            for path in paths:
-                yield os.stat(path, dir_fd=folder)
-        finally:
-            os.close(folder)
-    else:
-        for path in paths:
-            yield output_dir.joinpath(*PurePosixPath(path).parts).stat()
-
-
-def _output_stamps(output_dir: Path, paths: Sequence[str]) -> str | None:
-    """`stamps_digest` of the size and modification time each of `paths` (files under
-    `output_dir`) has now, or None if one is missing."""
-    values: list[int] = []
-    add = values.extend
-    try:
-        for info in _output_stats(output_dir, paths):
-            add((info.st_size, info.st_mtime_ns))
-    except OSError:
-        return None
-    return stamps_digest(values)
+        if apart is not None and folder == apart[0]:
+            _stats(folder, apart[1], apart[2])
+        else:
+            _stats(folder, names, values, apart)
 
 
 def build(
@@ -211,18 +215,28 @@ def build(
     cache = BuildCache.open(config.root, fresh=clean)
     try:
         try:
-            inputs = _inputs_digest(config)
-            unchanged = None if clean or keep is not None else job.unchanged(cache, inputs)
-            if unchanged is not None:
-                return unchanged
-            report = job.run(cache, clean=clean)
-            cache.store_blob("inputs", inputs, [report.papers, report.pages])
-            return report
+            inputs = _inputs(config)
+            if not clean and keep is None:
+                unchanged = job.unchanged(cache, inputs.digest)
+                if unchanged is not None:
+                    return unchanged
+                from .quick import quick_build  # noqa: PLC0415 - see the imports above
+
+                quick = quick_build(
+                    config,
+                    cache,
+                    output_dir,
+                    inputs=inputs.digest,
+                    others=inputs.others,
+                    started=started,
+                )
+                if quick is not None:
+                    return quick
+            return job.complete(cache, inputs, clean=clean)
         except (CacheCorrupt, sqlite3.DatabaseError) as exc:
             cache.close()
             cache = BuildCache.open(config.root, fresh=True)
-            report = job.run(cache, clean=False)
-            cache.store_blob("inputs", inputs, [report.papers, report.pages])
+            report = job.complete(cache, inputs, clean=False)
             return replace(report, cache_reset=f"it held unreadable data ({exc})")
     finally:
         cache.close()
@@ -258,6 +272,8 @@ class _Job:
     records: dict[str, OutputRecord] = field(default_factory=dict)
     reasons: list[tuple[str, str]] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
+    facts: dict[str, Any] = field(default_factory=dict)
+    """What the next quick build needs to know of this build's catalog (`quick.facts`)."""
 
     def unchanged(self, cache: BuildCache, inputs: str) -> BuildReport | None:
         """The report of a build with nothing to do, if no input file changed since the last
@@ -271,7 +287,7 @@ class _Job:
         stamps = cache.output_stamps()
         if stamps is None or not stamps.paths:
             return None
-        if _output_stamps(self.output_dir, stamps.paths) != stamps.digest:
+        if output_stamps(self.output_dir, stamps.paths) != stamps.digest:
             return None
         return BuildReport(
             output_dir=self.config.output_dir,
@@ -283,8 +299,21 @@ class _Job:
             unchanged=len(stamps.paths),
         )
 
+    def complete(self, cache: BuildCache, inputs: _Inputs, *, clean: bool) -> BuildReport:
+        """`run`, with what the next build's checks start from stored once it has finished:
+        the inputs, and the facts a quick build needs (dropped first, so a build that fails
+        leaves none)."""
+        from .quick import FACTS, FACTS_VERSION  # noqa: PLC0415
+
+        cache.drop_blob(FACTS)
+        report = self.run(cache, clean=clean)
+        cache.store_blob("inputs", inputs.digest, [report.papers, report.pages])
+        facts = {**self.facts, "others": inputs.others, "papers": report.papers}
+        cache.store_blob(FACTS, FACTS_VERSION, {**facts, "pages": report.pages})
+        return report
+
     def run(self, cache: BuildCache, *, clean: bool) -> BuildReport:
-        from . import dependencies, pipeline, render, workers  # noqa: PLC0415 - see imports
+        from . import dependencies, pipeline, quick, render, workers  # noqa: PLC0415 - see imports
         from .memory import release_free_memory  # noqa: PLC0415
 
         self.workers = self.workers or workers.worker_count()
@@ -311,9 +340,11 @@ class _Job:
         try:
             page_count, paper_count = len(pages), len(catalog.papers)
             listed = sorted(page.path for page in pages if page.listed)
+            templates = sorted({page.template for page in pages})
             # `_pages` empties both lists: the steps after rendering reuse their memory.
             self._pages(renderer, pages, sources, previous, target, why_all if full else "")
-            self._extras(catalog, listed, previous, target, fingerprinter)
+            feeds = self._extras(catalog, listed, previous, target, fingerprinter)
+            self.facts = quick.facts(catalog, feeds, templates)
             docs = _search_documents(catalog, cache)
             if self.keep is None:
                 # The search documents hold what they need of the papers, so the catalog (and
@@ -419,19 +450,21 @@ class _Job:
         previous: dict[str, OutputRecord],
         target: Path,
         fingerprinter: Fingerprinter,
-    ) -> None:
+    ) -> tuple[Feed, ...]:
         """Feeds, sitemap, robots.txt, static files: small, so made every time except the
-        feeds and the sitemap, which are made only when what they list changed."""
-        from .enrich import texts_of  # noqa: PLC0415
+        feeds and the sitemap, which are made only when what they list changed. Returns the
+        feeds."""
+        from .enrich import abstracts_of  # noqa: PLC0415
         from .feedlist import site_feeds  # noqa: PLC0415
         from .feeds import feed_files  # noqa: PLC0415
         from .sitemap import sitemap_file  # noqa: PLC0415
 
         config = catalog.config
         # The build's fingerprinter already knows every paper's digest; feeds show abstracts,
-        # which it leaves out.
+        # which it leaves out (but not notes).
+        feeds = site_feeds(catalog)
         feed_source = "feeds." + fingerprinter.digest_with_texts(
-            (config, site_feeds(catalog), catalog.updated), texts_of
+            (config, feeds, catalog.updated), abstracts_of
         )
         files: list[tuple[OutputFile, str]] = []
         if not self._reusable(previous, feed_source):
@@ -456,6 +489,7 @@ class _Job:
         ]
         check_paths([*self.records, *(f.path for f, _ in files)])
         self._write(files, previous, target)
+        return feeds
 
     def _search(
         self,
@@ -523,6 +557,6 @@ class _Job:
     def _stamp(self, paths: Sequence[str] | dict[str, OutputRecord]) -> None:
         """Record the size and modification time each file has now that it is in place."""
         records = self.records
-        for path, stat in zip(paths, _output_stats(self.output_dir, paths), strict=True):
+        for path, stat in zip(paths, output_stats(self.output_dir, paths), strict=True):
             record = records[path]
             records[path] = OutputRecord(record.source, record.hash, stat.st_size, stat.st_mtime_ns)

@@ -119,6 +119,7 @@ _PLAIN_TEXTS = (
 )
 """Each text's digest and plain text, from rows that hold three texts (the HTML is checked by
 SQLite, not read)."""
+_PAPER_ROWS = "SELECT path, digest, stamp, data, abstract, notes FROM papers"
 _KEYS_PER_QUERY = 500
 """Keys looked up by one query: fewer than SQLite's smallest limit on parameters (999)."""
 
@@ -156,6 +157,7 @@ class BuildCache:
         self._pid = os.getpid()
         """The process `_db` belongs to: a forked one reads through `_readers` instead."""
         self._readers: dict[int, sqlite3.Connection | None] = {}
+        self._in_transaction = False
 
     @classmethod
     def disabled(cls) -> BuildCache:
@@ -209,14 +211,33 @@ class BuildCache:
         if self._db is None:
             return {}
         try:
-            return {
-                row[0]: CachedPaper(*row[1:])
-                for row in self._db.execute(
-                    "SELECT path, digest, stamp, data, abstract, notes FROM papers"
-                )
-            }
+            return {row[0]: CachedPaper(*row[1:]) for row in self._db.execute(_PAPER_ROWS)}
         except TypeError as exc:
             raise CacheCorrupt(str(exc)) from None
+
+    def paper_stamps(self) -> dict[str, str]:
+        """Each cached paper's stamp, by path: what tells a file changed, without its row."""
+        if self._db is None:
+            return {}
+        return dict(self._db.execute("SELECT path, stamp FROM papers"))
+
+    def papers_at(self, paths: Iterable[str]) -> dict[str, CachedPaper]:
+        """The cached papers at `paths` (those the cache has), looked up by key."""
+        found: dict[str, CachedPaper] = {}
+        if self._db is None:
+            return found
+        wanted = list(dict.fromkeys(paths))
+        try:
+            for first in range(0, len(wanted), _KEYS_PER_QUERY):
+                some = wanted[first : first + _KEYS_PER_QUERY]
+                marks = ",".join("?" * len(some))
+                query = f"{_PAPER_ROWS} WHERE path IN ({marks})"
+                found.update(
+                    (row[0], CachedPaper(*row[1:])) for row in self._db.execute(query, some)
+                )
+        except TypeError as exc:
+            raise CacheCorrupt(str(exc)) from None
+        return found
 
     def update_papers(self, rows: dict[str, CachedPaper], *, removed: Iterable[str]) -> None:
         """Add or replace `rows` (by path) and drop the papers at `removed`."""
@@ -335,6 +356,10 @@ class BuildCache:
         row = self._db.execute("SELECT digest FROM blobs WHERE name=?", (name,)).fetchone()
         return None if row is None else str(row[0])
 
+    def drop_blob(self, name: str) -> None:
+        if self._db is not None:
+            self._db.execute("DELETE FROM blobs WHERE name=?", (name,))
+
     def store_blob(self, name: str, digest: str, data: Any) -> None:
         if self._db is None:
             return
@@ -349,6 +374,19 @@ class BuildCache:
         if self._db is None:
             return {}
         return {row[0]: _decode(row[1]) for row in self._db.execute("SELECT id, data FROM related")}
+
+    def related_rows_of(self, ids: Iterable[str]) -> dict[str, Any]:
+        """`related_rows` of just `ids` (those the cache has), looked up by key."""
+        found: dict[str, Any] = {}
+        if self._db is None:
+            return found
+        wanted = list(dict.fromkeys(ids))
+        for first in range(0, len(wanted), _KEYS_PER_QUERY):
+            some = wanted[first : first + _KEYS_PER_QUERY]
+            marks = ",".join("?" * len(some))
+            query = f"SELECT id, data FROM related WHERE id IN ({marks})"
+            found.update((row[0], _decode(row[1])) for row in self._db.execute(query, some))
+        return found
 
     def store_related(
         self,
@@ -422,15 +460,52 @@ class BuildCache:
             )
             self.store_blob(_STAMPS, stamps, summary)
 
+    def update_outputs(
+        self, changed: dict[str, OutputRecord], records: dict[str, OutputRecord]
+    ) -> None:
+        """Store `changed`, the records that differ from those stored, where `records` (every
+        output, `changed` among them) is what `store_outputs` would store: the other rows are
+        left as they are, and the summary is made again from `records`."""
+        if self._db is None:
+            return
+        stamps = stamps_digest(
+            value for record in records.values() for value in (record.size, record.mtime)
+        )
+        summary = {"paths": list(records), "bytes": sum(r.size for r in records.values())}
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?, ?)",
+                (
+                    (path, record.source, record.hash, record.size, record.mtime)
+                    for path, record in changed.items()
+                ),
+            )
+            self.store_blob(_STAMPS, stamps, summary)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything stored inside, stored together or not at all (nested calls join it)."""
+        if self._db is None:
+            yield
+            return
+        with self._transaction():
+            yield
+
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
         assert self._db is not None
+        if self._in_transaction:
+            yield
+            return
         self._db.execute("BEGIN")
+        self._in_transaction = True
         try:
             yield
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+        finally:
+            self._in_transaction = False
         self._db.execute("COMMIT")
 
 

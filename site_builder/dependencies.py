@@ -22,7 +22,7 @@ from .fingerprint import Fingerprinter, digest_text
 from .render import Page, Renderer
 from .workers import fork_map
 
-__all__ = ["PageSource", "TemplateDeps", "page_sources", "template_deps"]
+__all__ = ["PageSource", "TemplateDeps", "page_sources", "template_deps", "text_reads"]
 
 _ANALYSIS_VERSION = "2"
 """Of the cached template analyses: raise when what `_Templates.file` stores changes."""
@@ -40,7 +40,7 @@ class TemplateDeps:
     texts: str = "any"
     """How its templates may read what a paper shows only on its own page (`_text_reads`):
     "none"; "item", only of the page's own `item`; or "any". Lists' digests leave those
-    texts out (`enrich._vouch`), so a page whose templates may read them of a paper other
+    texts out (`enrich.vouch`), so a page whose templates may read them of a paper other
     than its own is digested with every paper's texts."""
 
 
@@ -231,6 +231,13 @@ def _root_name(node: nodes.Node) -> str | None:
     return node.name if isinstance(node, nodes.Name) else None
 
 
+def text_reads(env: jinja2.Environment, names: Sequence[str], cache: BuildCache) -> dict[str, str]:
+    """`TemplateDeps.texts` of each of the templates `names`, from the analyses `cache` keeps
+    where it has them."""
+    templates = _Templates(env, cache.blob("templates", _ANALYSIS_VERSION))
+    return {name: templates.deps(name).texts for name in names}
+
+
 def template_deps(env: jinja2.Environment, name: str) -> TemplateDeps:
     """The fingerprint and free variables of template `name` and all it pulls in."""
     return _Templates(env).deps(name)
@@ -243,10 +250,13 @@ def page_sources(
     cache: BuildCache | None = None,
     *,
     workers: int = 1,
+    keep_analyses: bool = True,
 ) -> list[PageSource]:
     """The digest of every page, in order; `fingerprinter` is the build's, which may already
     know the digests of the papers (`pipeline.load_catalog`), `cache` keeps the analysis
-    of each template between builds, and `workers` processes share the pages' own parts."""
+    of each template between builds (the analyses of the templates `pages` use replace those
+    it had, unless not `keep_analyses`), and `workers` processes share the pages' own
+    parts."""
     fingerprinter = fingerprinter or Fingerprinter()
     config = fingerprinter.digest(renderer.config)
     known = cache.blob("templates", _ANALYSIS_VERSION) if cache is not None else None
@@ -285,7 +295,7 @@ def page_sources(
                 config, *(f"{name}={shared_digests[name, texts]}" for name in used)
             )[:16]
         sources.append(PageSource(found.fingerprint, shared, context))
-    if cache is not None and templates.analyses != known:
+    if cache is not None and keep_analyses and templates.analyses != known:
         cache.store_blob("templates", _ANALYSIS_VERSION, templates.analyses)
     return sources
 

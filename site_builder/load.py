@@ -75,6 +75,68 @@ def load_papers(
     return loaded
 
 
+def vouch(fingerprinter: Fingerprinter, paper: Paper, row: CachedPaper) -> None:
+    """Tell `fingerprinter` the digest of `paper`, read from cache row `row`, as
+    `load_papers` does."""
+    fingerprinter.vouch(paper, digest_text("Paper", digest_text(row.data), str(paper.path)))
+
+
+def changed_files(
+    papers_dir: Path, topics: Collection[str], stamps: Mapping[str, str]
+) -> list[tuple[Path, str]] | None:
+    """The paper files whose stamp differs from theirs in `stamps` (`CachedPaper.stamp`, by
+    path), each with its stamp now; None when a file was added or removed since."""
+    tag = digest_bytes(_salt(topics))[:8]
+    racy = time.time_ns() - _RACY_NS
+    files: list[tuple[str, int, int]] = []
+    _stat_strings(str(papers_dir), files)
+    if len(files) != len(stamps):
+        return None
+    changed = []
+    for path, size, mtime in files:
+        known = stamps.get(path)
+        if known is None:
+            return None
+        stamp = f"{tag}:{size}:{mtime}" if mtime < racy else ""
+        if not stamp or stamp != known:
+            changed.append((Path(path), stamp))
+    return changed
+
+
+def _stat_strings(folder: str, found: list[tuple[str, int, int]]) -> None:
+    """`_paper_stats` by path strings (as the cache keys them), in no particular order: no
+    `Path` made for each of thousands of files."""
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        if entry.is_dir():
+            _stat_strings(entry.path, found)
+        elif entry.name.endswith(".md"):
+            info = entry.stat()
+            found.append((entry.path, info.st_size, info.st_mtime_ns))
+
+
+def reread(
+    path: Path, stamp: str, row: CachedPaper, topics: Collection[str]
+) -> tuple[CachedPaper, Paper | None]:
+    """The cache row of the paper file at `path` as it is now (with `stamp`, from
+    `changed_files`), and the paper itself if its bytes differ from those of `row`. Raises
+    `ContentError` for a file that does not parse."""
+    data = path.read_bytes()
+    digest = digest_bytes(_salt(topics) + data)
+    if digest == row.digest:
+        return replace(row, stamp=stamp), None
+    paper = _parse(data, path, topics)
+    return paper_to_row(paper, digest=digest, stamp=stamp), paper
+
+
+def _salt(topics: Collection[str]) -> bytes:
+    """What a paper's digest covers besides its file: the parser and the topics it checks."""
+    return f"{PARSER_VERSION}\x00{','.join(sorted(topics))}\x00".encode()
+
+
 # A file modified this recently could be modified again with the same size and time stamp (file
 # systems keep times in ticks): its stamp is not trusted, so the next build reads it again.
 _RACY_NS = 2_000_000_000
@@ -96,7 +158,7 @@ def _load(
 ) -> tuple[tuple[Paper, ...], list[str]]:
     """The papers and a digest of each one's fields but the abstract and notes (of the JSON
     its cache row holds them in)."""
-    salt = f"{PARSER_VERSION}\x00{','.join(sorted(topics))}\x00".encode()
+    salt = _salt(topics)
     tag = digest_bytes(salt)[:8]
     known = cache.papers()
     racy = time.time_ns() - _RACY_NS

@@ -87,7 +87,7 @@ class Paper:
     aliases: tuple[str, ...] = ()
     """Former ids of the paper (a title id before its arXiv id was known)."""
     # Not in the repr, which a template printing a paper would show: lists' page digests
-    # leave the abstract and notes out (`enrich._vouch`).
+    # leave the abstract and notes out (`enrich.vouch`).
     abstract: str = field(default="", repr=False)
     """Markdown."""
     notes: str = field(default="", repr=False)

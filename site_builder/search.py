@@ -61,7 +61,9 @@ __all__ = [
     "bucket_of",
     "fold",
     "index_files",
+    "paper_document",
     "paper_documents",
+    "patch_index",
     "search_doc",
     "update_index",
     "words",
@@ -487,6 +489,102 @@ def update_index(
         pass
     state = None  # the old state (a list as long as the documents) is not needed to rebuild
     return index_files(ordered, workers=workers)
+
+
+def paper_document(
+    entry: EnrichedPaper, topic_names: dict[str, str], text: str
+) -> tuple[SearchDoc, str]:
+    """A paper's search document (as `search_doc` makes it) and the digest an index's state
+    keeps of it (as `paper_documents` gives it)."""
+    stub = _stub(entry, topic_names)
+    return _document(stub, text), _PaperDocuments([stub], dict.fromkeys).digests(0, 1)[0][1]
+
+
+def patch_index(
+    state: Any, read: Callable[[str], bytes | None], changed: Sequence[tuple[SearchDoc, str]]
+) -> IndexFiles | None:
+    """The previous index (its `state`, and its files as `read` gives them) with the documents
+    `changed`, each with its digest (`paper_document`), in place of those at the same paths:
+    the files `update_index` would make for the same documents, without the others'. None
+    when that index cannot be updated in place (then only a whole build can tell)."""
+    if not (isinstance(state, dict) and isinstance(state.get("docs"), list)):
+        return None
+    try:
+        return _update(_Patched(state["docs"], changed, read), state, read)
+    except (_Rebuild, TypeError, ValueError):
+        return None
+
+
+class _Kept:
+    """A document of the previous index, as its docs file holds it."""
+
+    __slots__ = ("record",)
+
+    def __init__(self, record: list[Any]) -> None:
+        self.record = record
+
+
+class _Patched(Documents):
+    """The previous index's documents with some replaced: the others are read back from the
+    docs files, and only those of a block that is asked for."""
+
+    def __init__(
+        self,
+        listed: list[list[str]],
+        changed: Sequence[tuple[SearchDoc, str]],
+        read: Callable[[str], bytes | None],
+    ) -> None:
+        super().__init__(())
+        self._listed = listed
+        self._changed = {doc.path: (doc, digest) for doc, digest in changed}
+        self._read = read
+        self._blocks: dict[int, list[Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self._listed)
+
+    def digests(self, start: int, stop: int) -> list[tuple[str, str]]:
+        found = []
+        for path, digest in self._listed[start:stop]:
+            new = self._changed.get(path)
+            found.append((path, digest if new is None else new[1]))
+        return found
+
+    def run(self, start: int, stop: int) -> Sequence[Any]:
+        return _LazyRun(self, start, min(stop, len(self._listed)))
+
+    def doc(self, number: int) -> Any:
+        path = self._listed[number][0]
+        new = self._changed.get(path)
+        if new is not None:
+            return new[0]
+        block = number // BLOCK
+        if block not in self._blocks:
+            records = _load(self._read, str(_prefix() / f"docs/{block}.json"))
+            if not isinstance(records, list):
+                raise _Rebuild
+            self._blocks[block] = records
+        record = self._blocks[block][number % BLOCK]
+        if not (isinstance(record, list) and record and record[0] == path):
+            raise _Rebuild
+        return _Kept(record)
+
+
+class _LazyRun(Sequence[Any]):
+    """Documents `start` to `stop` of a `_Patched`, each made when it is used."""
+
+    def __init__(self, documents: _Patched, start: int, stop: int) -> None:
+        self._documents, self._start, self._stop = documents, start, stop
+
+    def __len__(self) -> int:
+        return self._stop - self._start
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self._documents.doc(self._start + index)
 
 
 class _Rebuild(Exception):

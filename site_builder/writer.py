@@ -15,10 +15,11 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from .cache import stamps_digest
 from .errors import BuildError
 from .models import OutputFile
 
@@ -28,8 +29,11 @@ __all__ = [
     "check_output_dir",
     "check_unique",
     "commit_pending",
+    "output_stamps",
+    "output_stats",
     "pending_dir",
     "remove_outputs",
+    "replace_file",
     "staging_dir",
     "swap_in",
     "write_file",
@@ -95,6 +99,20 @@ def write_file(folder: Path, path: str, data: bytes) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     return target
+
+
+def replace_file(folder: Path, path: str, data: bytes) -> os.stat_result:
+    """Write `data` at `path` under `folder` in one step (into a file beside it, renamed over
+    it), so no reader ever sees half a file; returns the file's stat."""
+    target = folder.joinpath(*PurePosixPath(path).parts)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        partial.write_bytes(data)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target.stat()
 
 
 class FolderWriter:
@@ -182,3 +200,31 @@ def write_site(
         raise
     swap_in(staging, output_dir)
     return WriteReport(files=len(files), bytes=total)
+
+
+def output_stats(output_dir: Path, paths: Iterable[str]) -> Iterator[os.stat_result]:
+    """The stat of each of `paths` (files under `output_dir`), in order; OSError for one that
+    is missing."""
+    if os.stat in os.supports_dir_fd:  # paths relative to the open folder: no joining
+        folder = os.open(output_dir, os.O_RDONLY)
+        try:
+            for path in paths:
+                yield os.stat(path, dir_fd=folder)
+        finally:
+            os.close(folder)
+    else:
+        for path in paths:
+            yield output_dir.joinpath(*PurePosixPath(path).parts).stat()
+
+
+def output_stamps(output_dir: Path, paths: Sequence[str]) -> str | None:
+    """`stamps_digest` of the size and modification time each of `paths` (files under
+    `output_dir`) has now, or None if one is missing."""
+    values: list[int] = []
+    add = values.extend
+    try:
+        for info in output_stats(output_dir, paths):
+            add((info.st_size, info.st_mtime_ns))
+    except OSError:
+        return None
+    return stamps_digest(values)

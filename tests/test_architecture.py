@@ -45,6 +45,7 @@ RANKS = {
     "build": 8,
     "serve": 8,
     "preview": 8,
+    "quick": 8,
     "check": 8,
     "digest": 8,
     "ingest": 8,

@@ -28,7 +28,16 @@ from .related import (
 from .topics import TopicMatcher
 from .trending import score, trending_key
 
-__all__ = ["SUMMARY_LENGTH", "TextStore", "enrich", "summarize", "texts_of"]
+__all__ = [
+    "SUMMARY_LENGTH",
+    "TextStore",
+    "abstracts_of",
+    "enrich",
+    "summarize",
+    "text_key",
+    "texts_of",
+    "vouch",
+]
 
 SUMMARY_LENGTH = 280
 _EPOCH = date(1970, 1, 1)
@@ -95,13 +104,18 @@ def _store(number: int) -> TextStore:
     return found if found is not None else TextStore(None)
 
 
+def text_key(paper: Paper) -> str:
+    """The key the build cache keeps what `paper`'s Markdown renders to under."""
+    return digest_text(_TEXTS_VERSION, paper.abstract, paper.notes)
+
+
 def _plain_texts(
     papers: Sequence[Paper], cache: BuildCache | None, *, workers: int
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Each paper's abstract as plain text and the key of its text (a digest of its Markdown),
     by paper id. Texts the cache lacks are rendered by `workers` processes and stored in it a
     batch at a time; the HTML is not kept (`TextStore` reads it back where it is shown)."""
-    keys = {paper.id: digest_text(_TEXTS_VERSION, paper.abstract, paper.notes) for paper in papers}
+    keys = {paper.id: text_key(paper) for paper in papers}
     wanted = set(keys.values())
     plain: dict[str, str] = {}
     if cache is not None:
@@ -197,7 +211,7 @@ def _topics(
     return result
 
 
-# What `_vouch` builds an enriched paper's digest from: every field, each from its inputs.
+# What `vouch` builds an enriched paper's digest from: every field, each from its inputs.
 _VOUCHED_FIELDS = frozenset(
     (
         "paper",
@@ -209,10 +223,10 @@ _VOUCHED_FIELDS = frozenset(
         "texts",
     )
 )
-assert {f.name for f in fields(EnrichedPaper)} == _VOUCHED_FIELDS, "update _vouch"
+assert {f.name for f in fields(EnrichedPaper)} == _VOUCHED_FIELDS, "update vouch"
 
 
-def _vouch(fingerprinter: Fingerprinter, item: EnrichedPaper) -> None:
+def vouch(fingerprinter: Fingerprinter, item: EnrichedPaper) -> None:
     """Tell `fingerprinter` the digest of `item` as lists show it: its paper's (which leaves
     out the abstract and notes, see `load_papers`), its summary, topics, score and related
     papers. Its rendered Markdown, which only its own page shows, is left out: that page, and
@@ -240,6 +254,15 @@ def texts_of(value: Any) -> str | None:
         return "texts:" + (value.text_key or _markdown_key(value.paper))
     if isinstance(value, Paper):
         return "texts:" + _markdown_key(value)
+    return None
+
+
+def abstracts_of(value: Any) -> str | None:
+    """`texts_of`, for outputs that show a paper's abstract but not its notes (feeds)."""
+    if isinstance(value, EnrichedPaper):
+        value = value.paper
+    if isinstance(value, Paper):
+        return "abstract:" + digest_text(_TEXTS_VERSION, value.abstract)
     return None
 
 
@@ -297,7 +320,7 @@ def enrich(
     release_free_memory()  # the texts and related state just dropped: see memory.py
     if fingerprinter is not None:
         for item in enriched:
-            _vouch(fingerprinter, item)
+            vouch(fingerprinter, item)
     members: dict[str, list[str]] = {rule.slug: [] for rule in config.topics}
     for item in enriched:
         for slug in set(item.topics):

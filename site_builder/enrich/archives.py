@@ -7,7 +7,7 @@ from datetime import date
 
 from ..models import EnrichedPaper, Period
 
-__all__ = ["group_periods", "week_key"]
+__all__ = ["day_period", "group_periods", "week_key"]
 
 
 def _day(day: date) -> tuple[str, str, date]:
@@ -61,3 +61,9 @@ def group_periods(papers: Sequence[EnrichedPaper]) -> dict[str, tuple[Period, ..
             for key in sorted(members, key=lambda k: info[k][1])
         )
     return grouped
+
+
+def day_period(day: date, paper_ids: Sequence[str]) -> Period:
+    """The period of `day` as `group_periods` makes it, given its papers in their order."""
+    key, label, start = _day(day)
+    return Period(kind="day", key=key, label=label, start=start, paper_ids=tuple(paper_ids))

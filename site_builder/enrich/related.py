@@ -63,6 +63,7 @@ __all__ = [
     "RelatedState",
     "collector_paused",
     "related_papers",
+    "update_for_text",
     "update_related",
 ]
 
@@ -291,7 +292,8 @@ def _digest(paper: Paper, plain: str) -> str:
 
 # What the state keeps of each paper: [digest, day, distinct terms, vector terms, vector
 # weights, related ids].
-_DIGEST, _DAY, _TERMS, _VECTOR_TERMS, _VECTOR_WEIGHTS, _RELATED = range(6)
+_ROW_PARTS = range(6)
+_DIGEST, _DAY, _TERMS, _VECTOR_TERMS, _VECTOR_WEIGHTS, _RELATED = _ROW_PARTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,6 +396,51 @@ def update_related(
             except (_MalformedState, TypeError, ValueError, KeyError, IndexError, AttributeError):
                 run = _Run(papers, texts, limit, workers)
         return run.update(None)
+
+
+def update_for_text(
+    header: Any, row: Any, paper: Paper, plain: str
+) -> tuple[dict[str, int], list[Any]] | None:
+    """For one paper whose abstract changed and nothing else, when no paper's list can change
+    for it: the state's new `df` and the paper's new row. None when some list could change,
+    and then only `update_related` can tell.
+
+    `header` is the stored state but its papers (`RelatedState.to_json`), `row` the paper's
+    entry. No list changes when each term the paper gained or lost keeps its weight class
+    (so no other paper's vector changes) and the paper's own vector comes out the same (so
+    no window changes). The new state is then the one `update_related` would give."""
+    state = RelatedState.from_json({**header, "papers": {}}) if isinstance(header, dict) else None
+    if state is None or not (isinstance(row, list) and len(row) == len(_ROW_PARTS)):
+        return None
+    old_terms = row[_TERMS]
+    if not isinstance(old_terms, str) or row[_DAY] != paper.day.toordinal():
+        return None
+    bag = _Bag.of(_bag(paper.title, plain, _Stems()))
+    terms = bag.terms
+    df = dict(state.df)
+    before, after = set(old_terms.split()), set(terms)
+    for term, step in [*((t, -1) for t in before - after), *((t, 1) for t in after - before)]:
+        count = df.get(term, 0)
+        if count + step < 0 or _weight_class(count, state.scale) != _weight_class(
+            count + step, state.scale
+        ):
+            return None
+        if count + step:
+            df[term] = count + step
+        else:
+            del df[term]
+    numbers = {term: number for number, term in enumerate(state.vocabulary)}
+    heaviest, weights = _heaviest(bag, {term: _idf(df[term], state.scale) for term in terms})
+    if any(term not in numbers for term in heaviest):
+        return None
+    if [numbers[term] for term in heaviest] != row[_VECTOR_TERMS] or weights != row[
+        _VECTOR_WEIGHTS
+    ]:
+        return None
+    new_row = list(row)
+    new_row[_DIGEST] = _digest(paper, plain)
+    new_row[_TERMS] = bag.text
+    return df, new_row
 
 
 @contextlib.contextmanager

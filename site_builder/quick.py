@@ -1,0 +1,393 @@
+"""The quick build: when only papers' abstracts or notes changed since the last build, the few
+files that show them are made again from what the build cache holds, without loading the rest.
+
+A full build (`build.py`) loads and enriches every paper, then plans and digests every page;
+after an edit of one abstract at 10,000 papers that is nearly all of its 1.8 s, spent on papers
+that did not change. This path runs only where facts stored by the last full build show that
+a full build would write the same files:
+
+- The last build finished, and only paper files changed since: the config, templates, static
+  files and everything else under content/ are as they were (`facts["others"]`), no paper
+  file was added or removed, and every output file is as the last build left it.
+- Each changed paper differs only in its abstract and notes: its cache row's other fields
+  (`CachedPaper.data`) are the same, and it is shown (not hidden).
+- What lists show of it is the same: its summary (the start of its abstract), its topics, its
+  score (it follows from the unchanged fields) and every paper's related list, its own
+  included (`related.update_for_text`).
+- If its abstract changed, it is in no feed: feeds show abstracts (not notes).
+- No page template but the paper page's may show a paper's abstract or notes
+  (`dependencies.text_reads`), and the paper page's template and site-wide parts of its
+  digest are the ones stored for it.
+
+Lists' digests leave abstracts and notes out (`enrich.vouch`), so every other page keeps its
+digest, and the files to make again are the papers' own pages and the search files holding
+their documents. The papers' pages are planned by the same code as in a full build
+(`render.plan_paper_pages`), from a catalog of just the papers they show, read back by id;
+the search files are patched (`search.patch_index`). When any of this cannot be told,
+`quick_build` returns None and the caller builds in full.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from . import dependencies, render
+from .build import SEARCH_SOURCE, BuildReport
+from .cache import BuildCache, CachedPaper, OutputRecord
+from .config import SiteConfig
+from .enrich import TextStore, summarize, text_key, vouch
+from .enrich.archives import day_period
+from .enrich.related import RELATED_VERSION, update_for_text
+from .enrich.topics import TopicMatcher
+from .enrich.trending import score
+from .errors import ContentError
+from .feedlist import Feed
+from .fingerprint import Fingerprinter, digest_bytes
+from .load import changed_files, paper_from_row, reread
+from .load import vouch as vouch_paper
+from .models import Author, Catalog, EnrichedPaper, Paper, RenderedText, Topic
+from .search import paper_document, patch_index
+from .writer import output_stamps, replace_file
+
+__all__ = ["FACTS", "facts", "quick_build"]
+
+FACTS = "quick"
+"""The blob a full build stores `facts` in; it drops it when it starts, so a build that did
+not finish leaves none."""
+FACTS_VERSION = "1"
+_MOST = 8
+"""Edited papers this path takes on; more are left to a full build."""
+_PAPER_TEMPLATE = "paper.html"
+_RELATED_IDS = 5
+"""Where a related row (`related.RelatedState.papers`) holds the paper's related ids."""
+
+
+def facts(catalog: Catalog, feeds: tuple[Feed, ...], templates: list[str]) -> dict[str, Any]:
+    """What a quick build needs to know of a full build's catalog: the values every paper page
+    shares, each day's trending order, the authors' slugs, each paper's file, the papers in
+    feeds and the templates pages use."""
+    return {
+        "updated": catalog.updated.isoformat(),
+        "now": catalog.now.isoformat(),
+        "topics": [topic.rule.slug for topic in catalog.topics],
+        "days": {period.key: list(period.paper_ids) for period in catalog.periods.get("day", ())},
+        "slugs": {author.name: author.slug for author in catalog.authors},
+        "files": {item.paper.id: str(item.paper.path) for item in catalog.papers},
+        "feeds": sorted({item.paper.id for feed in feeds for item in feed.papers}),
+        "templates": templates,
+    }
+
+
+_FACT_KINDS = {
+    "updated": str,
+    "now": str,
+    "topics": list,
+    "days": dict,
+    "slugs": dict,
+    "files": dict,
+    "feeds": list,
+    "templates": list,
+    "others": str,
+    "papers": int,
+    "pages": int,
+}
+
+
+def quick_build(
+    config: SiteConfig,
+    cache: BuildCache,
+    output_dir: Path,
+    *,
+    inputs: str,
+    others: str,
+    started: float,
+) -> BuildReport | None:
+    """Build by the quick path if it applies (see the module's description), else None.
+    `inputs` and `others` are the digests of the build's inputs (`build._Inputs`)."""
+    known = cache.blob(FACTS, FACTS_VERSION)
+    if not (
+        isinstance(known, dict)
+        and all(isinstance(known.get(key), kind) for key, kind in _FACT_KINDS.items())
+        and known["others"] == others
+        and cache.blob("output_dir", str(output_dir)) is not None
+    ):
+        return None
+    topics = [rule.slug for rule in config.topics]
+    changed = changed_files(config.papers_dir, topics, cache.paper_stamps())
+    if not changed:
+        return None
+    stamps = cache.output_stamps()
+    if stamps is None or output_stamps(output_dir, stamps.paths) != stamps.digest:
+        return None
+    try:
+        return _Quick(config, cache, output_dir, known).run(changed, inputs, started)
+    except (_NotQuick, ContentError):
+        return None
+
+
+class _NotQuick(Exception):
+    """The change is not one the quick path can make."""
+
+
+class _Quick:
+    def __init__(
+        self, config: SiteConfig, cache: BuildCache, output_dir: Path, known: dict[str, Any]
+    ) -> None:
+        self.config, self.cache, self.output_dir, self.facts = config, cache, output_dir, known
+        self.matcher = TopicMatcher(config.topics)
+        self.now = date.fromisoformat(known["now"])
+        self.fingerprinter = Fingerprinter()
+        self.texts = TextStore(cache).rendered
+        self.header: dict[str, Any] = {}
+        """The related state's header, with the edited papers' terms counted."""
+
+    def run(self, changed: list[tuple[Path, str]], inputs: str, started: float) -> BuildReport:
+        cache, files = self.cache, self.facts["files"]
+        topics = [rule.slug for rule in self.config.topics]
+        old_rows = cache.papers_at(str(path) for path, _ in changed)
+        new_rows: dict[str, CachedPaper] = {}
+        edited: list[tuple[Paper, CachedPaper, RenderedText]] = []
+        for path, stamp in changed:
+            old = old_rows.get(str(path))
+            if old is None:
+                raise _NotQuick
+            row, paper = reread(path, stamp, old, topics)
+            new_rows[str(path)] = row
+            if paper is None:
+                continue  # the same bytes
+            if row.data != old.data or files.get(paper.id) != str(path):
+                raise _NotQuick  # more than its texts changed, or it is hidden
+            if len(edited) == _MOST:
+                raise _NotQuick
+            edited.append((paper, row, self._check(paper, paper_from_row(old, path))))
+        related_rows = self._related(edited)
+        written: dict[str, tuple[bytes, str]] = {}
+        catalog = self._catalog(edited, related_rows)
+        renderer = render.Renderer(catalog)
+        self._check_templates(renderer)
+        records = cache.outputs()
+        ids = [paper.id for paper, _, _ in edited]
+        pages = render.plan_paper_pages(catalog, ids)
+        # The analyses of every template stay as the last full build stored them.
+        sources = dependencies.page_sources(
+            pages, renderer, self.fingerprinter, cache, keep_analyses=False
+        )
+        reasons: dict[str, str] = {}
+        for page, source in zip(pages, sources, strict=True):
+            old_record = records.get(page.path)
+            if old_record is None or old_record.source.split(".")[:2] != [
+                source.template,
+                source.shared,
+            ]:
+                raise _NotQuick
+            written[page.path] = (renderer.render(page), source.encode())
+            reasons[page.path] = source.changed_part(old_record.source)
+        search_state = self._search(catalog, edited, records, written)
+        changed_records = self._write(written, records, reasons)
+        with cache.transaction():
+            cache.update_papers(new_rows, removed=())
+            if related_rows:
+                cache.store_related(RELATED_VERSION, self.header, related_rows)
+            cache.update_outputs(changed_records, records)
+            if search_state is not None:
+                cache.store_blob("search", "state", search_state)
+            cache.store_blob("inputs", inputs, [self.facts["papers"], self.facts["pages"]])
+        return BuildReport(
+            output_dir=self.config.output_dir,
+            papers=self.facts["papers"],
+            pages=self.facts["pages"],
+            files=len(records),
+            bytes=sum(record.size for record in records.values()),
+            seconds=time.perf_counter() - started,
+            written=len(reasons),
+            unchanged=len(records) - len(reasons),
+            reasons=tuple(reasons.items()),
+            quick=True,
+        )
+
+    def _check(self, paper: Paper, old: Paper) -> RenderedText:
+        """`paper`'s rendered Markdown, stored in the cache, if lists show the same of it as
+        of `old`, the paper as the last build knew it."""
+        if paper.abstract != old.abstract and paper.id in self.facts["feeds"]:
+            raise _NotQuick  # feeds show abstracts (not notes)
+        if self.matcher.assign(paper) != self.matcher.assign(old):
+            raise _NotQuick
+        old_key = text_key(old)
+        old_plain = self.cache.plain_texts_of([old_key]).get(old_key)
+        if old_plain is None:
+            raise _NotQuick
+        rendered = RenderedText.of_markdown(paper.abstract, paper.notes)
+        if summarize(rendered.plain) != summarize(old_plain):
+            raise _NotQuick
+        self.cache.update_texts(
+            {text_key(paper): (rendered.plain, rendered.abstract_html, rendered.notes_html)},
+            removed=(),
+        )
+        return rendered
+
+    def _related(
+        self, edited: list[tuple[Paper, CachedPaper, RenderedText]]
+    ) -> dict[str, list[Any]]:
+        """The edited papers' new related rows, when no related list changes."""
+        header = self.cache.blob("related", RELATED_VERSION)
+        rows = self.cache.related_rows_of(paper.id for paper, _, _ in edited)
+        fresh: dict[str, list[Any]] = {}
+        for paper, _, rendered in edited:
+            if not isinstance(header, dict):
+                raise _NotQuick
+            found = update_for_text(header, rows.get(paper.id), paper, rendered.plain)
+            if found is None:
+                raise _NotQuick
+            df, fresh[paper.id] = found
+            header = {**header, "df": df}
+        self.header = header
+        return fresh
+
+    def _catalog(
+        self,
+        edited: list[tuple[Paper, CachedPaper, RenderedText]],
+        related_rows: dict[str, list[Any]],
+    ) -> Catalog:
+        """A catalog of the edited papers and the papers their pages show (related papers and
+        neighbours of the day), each enriched as a full build enriches it."""
+        known = self.facts
+        days: dict[str, list[str]] = {}
+        wanted: dict[str, None] = {}
+        for paper, _, _ in edited:
+            day = paper.day.isoformat()
+            order = known["days"].get(day)
+            if not isinstance(order, list) or paper.id not in order:
+                raise _NotQuick
+            days[day] = order
+            index = order.index(paper.id)
+            wanted.update(dict.fromkeys(order[max(0, index - 1) : index + 2]))
+            wanted.update(dict.fromkeys(related_rows[paper.id][_RELATED_IDS]))
+        fresh = {paper.id: (paper, row, rendered) for paper, row, rendered in edited}
+        others = [paper_id for paper_id in wanted if paper_id not in fresh]
+        paths = {paper_id: known["files"].get(paper_id) for paper_id in others}
+        if not all(isinstance(path, str) for path in paths.values()):
+            raise _NotQuick
+        rows = self.cache.papers_at(paths.values())  # type: ignore[arg-type]
+        related = self.cache.related_rows_of(wanted)
+        related.update(related_rows)
+        papers: list[tuple[Paper, CachedPaper, str]] = []
+        for paper_id in others:
+            row = rows.get(paths[paper_id])  # type: ignore[arg-type]
+            if row is None:
+                raise _NotQuick
+            paper = paper_from_row(row, Path(paths[paper_id]))  # type: ignore[arg-type]
+            papers.append((paper, row, text_key(paper)))
+        plain = self.cache.plain_texts_of([key for _, _, key in papers])
+        items = []
+        for paper, row, key in papers:
+            if key not in plain:
+                raise _NotQuick
+            items.append(self._enriched(paper, row, key, plain[key], related))
+        for paper, row, rendered in edited:
+            items.append(self._enriched(paper, row, text_key(paper), rendered.plain, related))
+        rules = {rule.slug: rule for rule in self.config.topics}
+        return Catalog(
+            config=self.config,
+            papers=tuple(items),
+            topics=tuple(Topic(rule=rules[slug], paper_ids=()) for slug in known["topics"]),
+            updated=date.fromisoformat(known["updated"]),
+            now=self.now,
+            by_id={item.paper.id: item for item in items},
+            periods={
+                "day": tuple(day_period(date.fromisoformat(d), ids) for d, ids in days.items())
+            },
+            authors=tuple(
+                Author(name=name, slug=slug, paper_ids=()) for name, slug in known["slugs"].items()
+            ),
+        )
+
+    def _enriched(
+        self,
+        paper: Paper,
+        row: CachedPaper,
+        key: str,
+        plain: str,
+        related: dict[str, Any],
+    ) -> EnrichedPaper:
+        found = related.get(paper.id)
+        if not (isinstance(found, list) and len(found) > _RELATED_IDS):
+            raise _NotQuick
+        item = EnrichedPaper(
+            paper=paper,
+            topics=self.matcher.assign(paper),
+            score=score(paper, now=self.now, half_life_days=self.config.trending.half_life_days),
+            summary=summarize(plain),
+            related=tuple(found[_RELATED_IDS]),
+            text_key=key,
+            texts=self.texts,
+        )
+        vouch_paper(self.fingerprinter, paper, row)
+        vouch(self.fingerprinter, item)
+        return item
+
+    def _check_templates(self, renderer: render.Renderer) -> None:
+        """Only the paper page's template may show abstracts or notes, and only its own."""
+        reads = dependencies.text_reads(renderer.env, self.facts["templates"], self.cache)
+        for name, found in reads.items():
+            if found != "none" and not (name == _PAPER_TEMPLATE and found == "item"):
+                raise _NotQuick
+
+    def _search(
+        self,
+        catalog: Catalog,
+        edited: list[tuple[Paper, CachedPaper, RenderedText]],
+        records: dict[str, OutputRecord],
+        written: dict[str, tuple[bytes, str]],
+    ) -> dict[str, Any] | None:
+        """The search files holding the edited papers' documents, added to `written`; the
+        index's new state."""
+        state = self.cache.blob("search", "state")
+        if not state:
+            if catalog.papers:
+                raise _NotQuick
+            return None
+        names = {topic.rule.slug: topic.rule.name for topic in catalog.topics}
+        docs = [
+            paper_document(catalog.by_id[paper.id], names, rendered.plain)
+            for paper, _, rendered in edited
+        ]
+
+        def read(path: str) -> bytes | None:
+            # Every output is as the last build left it (checked before this path started).
+            return self.output_dir.joinpath(path).read_bytes() if path in records else None
+
+        index = patch_index(state, read, docs)
+        if index is None:
+            raise _NotQuick
+        for output in index.files:
+            written[output.path.as_posix()] = (output.data, SEARCH_SOURCE)
+        return index.state
+
+    def _write(
+        self,
+        written: dict[str, tuple[bytes, str]],
+        records: dict[str, OutputRecord],
+        reasons: dict[str, str],
+    ) -> dict[str, OutputRecord]:
+        """Write the files of `written` whose bytes changed, in place, one at a time; update
+        `records` and `reasons` (only files written have one). Returns the changed records."""
+        changed = {}
+        for path, (data, source) in written.items():
+            digest = digest_bytes(data)
+            old = records.get(path)
+            if old is not None and old.hash == digest:
+                reasons.pop(path, None)
+                if old.source != source:
+                    changed[path] = records[path] = OutputRecord(
+                        source, old.hash, old.size, old.mtime
+                    )
+                continue
+            stat = replace_file(self.output_dir, path, data)
+            changed[path] = records[path] = OutputRecord(
+                source, digest, stat.st_size, stat.st_mtime_ns
+            )
+            reasons.setdefault(path, "new file" if old is None else "its content changed")
+        return changed

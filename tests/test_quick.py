@@ -1,0 +1,239 @@
+"""The quick build (`quick.py`): after an edit of papers' abstracts or notes only, the build
+makes again just their pages and search files, and the site is the same bytes as a clean
+build's. Anything it cannot vouch for goes to the full build. No timings here: `make bench`
+measures speed."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from site_builder.build import BuildReport, build
+from site_builder.cache import BuildCache
+from site_builder.config import load_config
+from site_builder.errors import SiteError
+from site_builder.quick import FACTS, FACTS_VERSION
+
+from .conftest import tree
+
+NOW = date(2026, 6, 12)
+NOTES = "\n\n## Notes\n\n"
+
+
+def _build(site: Path, **options: object) -> BuildReport:
+    return build(load_config(site, now=NOW), workers=1, **options)  # type: ignore[arg-type]
+
+
+def _clean(site: Path, scratch: Path) -> dict[str, bytes]:
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    shutil.copytree(site, scratch, ignore=shutil.ignore_patterns("_site", ".cache"))
+    build(load_config(scratch, now=NOW), clean=True, workers=1)
+    return tree(scratch / "_site")
+
+
+@pytest.fixture
+def site(seeded_site: Path) -> Path:
+    """The seeded site with three papers a feed, so most papers are in none."""
+    config = seeded_site / "site.yaml"
+    text = config.read_text("utf-8")
+    config.write_text(re.sub(r"(?m)^  items: 50 ", "  items: 3 ", text, count=1), "utf-8")
+    return seeded_site
+
+
+def _facts(site: Path) -> dict[str, object]:
+    cache = BuildCache.open(site)
+    try:
+        found = cache.blob(FACTS, FACTS_VERSION)
+    finally:
+        cache.close()
+    assert isinstance(found, dict)
+    return found
+
+
+def _papers(site: Path) -> list[Path]:
+    return sorted((site / "content" / "papers").rglob("*.md"))
+
+
+def _unfed(site: Path) -> Path:
+    """A paper in no feed, of the last build."""
+    facts = _facts(site)
+    feeds, files = facts["feeds"], facts["files"]
+    assert isinstance(feeds, list) and isinstance(files, dict)
+    return next(Path(files[i]) for i in sorted(files) if i not in feeds)
+
+
+def _fed(site: Path) -> Path:
+    facts = _facts(site)
+    feeds, files = facts["feeds"], facts["files"]
+    assert isinstance(feeds, list) and isinstance(files, dict)
+    return Path(files[feeds[0]])
+
+
+def _append(paper: Path, text: str) -> None:
+    paper.write_text(paper.read_text("utf-8").rstrip("\n") + text + "\n", "utf-8")
+
+
+def _retitle(paper: Path, prefix: str) -> None:
+    text = paper.read_text("utf-8")
+    new = re.sub(r"(?m)^title: ([\"']?)", lambda m: f"title: {m[1]}{prefix}", text, count=1)
+    assert new != text
+    paper.write_text(new, "utf-8")
+
+
+def _page_of(paper: Path) -> str:
+    found = re.search(r"(?m)^id: \"?([^\"\n]*)\"?$", paper.read_text("utf-8"))
+    assert found is not None
+    return f"papers/{found.group(1)}/index.html"
+
+
+def test_an_abstract_edit_makes_its_page_and_search_files_only(site: Path, tmp_path: Path) -> None:
+    _build(site)
+    paper = _unfed(site)
+    before = tree(site / "_site")
+    _append(paper, " Zyxwvut qwertzuiop.")
+
+    report = _build(site)
+
+    assert report.quick
+    written = {path for path, _ in report.reasons}
+    assert _page_of(paper) in written
+    assert written - {_page_of(paper)} <= {p for p in written if p.startswith("search/data/")}
+    assert b"qwertzuiop." in (site / "_site" / _page_of(paper)).read_bytes()
+    after = tree(site / "_site")
+    assert {path for path in after if after[path] != before.get(path)} == written
+    assert after == _clean(site, tmp_path / "clean")
+    # The next build has nothing to do, and the one after an edit of a title is a full one
+    # that agrees with the quick one's cache.
+    again = _build(site)
+    assert (again.quick, again.written) == (False, 0)
+    _retitle(paper, "Now: ")
+    full = _build(site)
+    assert not full.quick
+    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+
+
+def test_notes_take_the_quick_path_even_for_a_paper_in_a_feed(site: Path, tmp_path: Path) -> None:
+    _build(site)
+    paper = _fed(site)
+    _append(paper, NOTES + "A curator's note on this paper.")
+    report = _build(site)
+    assert report.quick
+    assert {path for path, _ in report.reasons} == {_page_of(paper)}
+    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+    # Its abstract is in feeds: the full build makes them again.
+    text = paper.read_text("utf-8")
+    paper.write_text(text.replace(NOTES, " One more sentence." + NOTES, 1), "utf-8")
+    report = _build(site)
+    assert not report.quick
+    assert any(path.startswith("feeds/") for path, _ in report.reasons)
+    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+
+
+def test_what_the_quick_path_leaves_to_the_full_build(site: Path, tmp_path: Path) -> None:
+    _build(site)
+    paper = _unfed(site)
+    # Lists show the title.
+    _retitle(paper, "New: ")
+    assert not _build(site).quick
+    # An output changed by hand.
+    (site / "_site" / "404.html").write_text("damaged", "utf-8")
+    _append(paper, " Xyzzyx.")
+    assert not _build(site).quick
+    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+    # A template.
+    templates = site / "templates"
+    templates.mkdir()
+    (templates / "404.html").write_text(
+        (Path(__file__).parent.parent / "templates" / "404.html").read_text("utf-8") + "\n"
+    )
+    _append(paper, " Plughx.")
+    assert not _build(site).quick
+    # A new paper.
+    shutil.copy(paper, paper.with_name("copy.md"))
+    text = paper.with_name("copy.md").read_text("utf-8")
+    copy = re.sub(r"(?m)^id: (\"?)", lambda m: f"id: {m[1]}copy-", text, count=1)
+    paper.with_name("copy.md").write_text(copy, "utf-8")
+    _append(paper, " Frobozzq.")
+    assert not _build(site).quick
+    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+
+
+def test_a_build_that_failed_leaves_nothing_for_the_quick_path(site: Path, tmp_path: Path) -> None:
+    """A failed full build may have stored some of its work (the papers it read): the next
+    build must not take the quick path from what it left."""
+    _build(site)
+    paper, broken = _unfed(site), site / "templates" / "paper.html"
+    broken.parent.mkdir()
+    broken.write_text("{% block main %}", "utf-8")
+    _append(paper, " Wuxtryq.")
+    with pytest.raises(SiteError):
+        _build(site)
+    broken.unlink()
+    broken.parent.rmdir()
+    report = _build(site)
+    assert not report.quick
+    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+
+
+def test_a_theme_that_lists_abstracts_is_built_in_full(site: Path, tmp_path: Path) -> None:
+    entry = site / "templates" / "partials" / "paper_item.html"
+    entry.parent.mkdir(parents=True)
+    default = Path(__file__).parent.parent / "templates" / "partials" / "paper_item.html"
+    source = default.read_text("utf-8")
+    entry.write_text(source.replace("{{ item.summary }}", "{{ item.notes_html | safe }}"))
+    _build(site)
+    paper = _unfed(site)
+    _append(paper, NOTES + "Shown in lists by this theme.")
+    report = _build(site)
+    assert not report.quick
+    showing = {path for path, data in tree(site / "_site").items() if b"by this theme." in data}
+    assert any(path.startswith("date/") for path in showing)
+    assert _page_of(paper) in showing
+    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+
+
+_EDITS = st.lists(
+    st.tuples(
+        st.sampled_from(["sentence", "words", "notes", "title", "rank"]),
+        st.integers(min_value=0, max_value=83),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+@settings(
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(edits=_EDITS)
+def test_quick_and_clean_builds_are_byte_identical(
+    site: Path, tmp_path_factory: pytest.TempPathFactory, edits: list[tuple[str, int]]
+) -> None:
+    scratch = tmp_path_factory.mktemp("quick")
+    copy = scratch / "site"
+    shutil.copytree(site, copy)
+    _build(copy)
+    for kind, number in edits:
+        paper = _papers(copy)[number % len(_papers(copy))]
+        text = paper.read_text("utf-8")
+        if kind == "sentence":
+            _append(paper, f" Quuxword{number}.")  # a word no other paper uses
+        elif kind == "words":
+            # Words other papers use: weights and related lists may move.
+            words = " ".join(_papers(copy)[(number + 1) % 84].read_text("utf-8").split()[-12:])
+            _append(paper, f" {words}")
+        elif kind == "notes":
+            _append(paper, ("" if NOTES in text else NOTES) + f"Note {number}.")
+        elif kind == "title":
+            _retitle(paper, f"T{number} ")
+        else:
+            paper.write_text(re.sub(r"(?m)^rank: \d+$", f"rank: {number + 1}", text, count=1))
+        _build(copy)
+        assert tree(copy / "_site") == _clean(copy, scratch / "clean")
