@@ -34,6 +34,7 @@ edited paper meant indexing every page again.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -497,7 +498,8 @@ def paper_document(
     """A paper's search document (as `search_doc` makes it) and the digest an index's state
     keeps of it (as `paper_documents` gives it)."""
     stub = _stub(entry, topic_names)
-    return _document(stub, text), _PaperDocuments([stub], dict.fromkeys).digests(0, 1)[0][1]
+    digests = _PaperDocuments([stub], lambda keys: {}).digests(0, 1)
+    return _document(stub, text), digests[0][1]
 
 
 def patch_index(
@@ -509,6 +511,7 @@ def patch_index(
     when that index cannot be updated in place (then only a whole build can tell)."""
     if not (isinstance(state, dict) and isinstance(state.get("docs"), list)):
         return None
+    read = functools.cache(read)  # a changed document's block is read for its old words too
     try:
         return _update(_Patched(state["docs"], changed, read), state, read)
     except (_Rebuild, TypeError, ValueError):

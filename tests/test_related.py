@@ -257,3 +257,72 @@ def test_cached_and_clean_builds_give_the_same_related_lists(papers_site: Path) 
         clean = {p.paper.id: p.related for p in load_catalog(config).papers}
         assert cached == clean
         assert any(clean.values())
+
+
+def _header_and_rows(state: RelatedState) -> tuple[dict[str, object], dict[str, list[object]]]:
+    data = json.loads(json.dumps(state.to_json()))
+    return data, data.pop("papers")
+
+
+_RARE = [f"rare{n}" for n in range(24)]
+
+
+def _rarely(rng: random.Random, paper_id: str) -> Paper:
+    """A paper of common words and a few of `_RARE`, which few papers share: their weights
+    move when one paper more or less uses them."""
+    words = [rng.choice(_WORDS) for _ in range(rng.randint(3, 12))]
+    words += rng.sample(_RARE, rng.randint(0, 4))
+    rng.shuffle(words)
+    return _paper(paper_id, " ".join(words[:2]), " ".join(words), days_ago=rng.randrange(5))
+
+
+@given(
+    seed=st.integers(0, 2**32),
+    size=st.integers(2, 70),
+    added=st.lists(st.sampled_from([*_RARE[:8], *_WORDS[:4], "zyzzyva"]), max_size=3),
+    cut=st.integers(0, 3),
+)
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_an_update_for_one_text_is_the_full_update_or_nothing(
+    monkeypatch: pytest.MonkeyPatch, seed: int, size: int, added: list[str], cut: int
+) -> None:
+    """`update_for_text` answers only when no list changes, and then with the state the full
+    update gives: the same lists, counts and row."""
+    # Short vectors leave terms out of them, whose weights can still move other papers'.
+    monkeypatch.setattr(related, "_MAX_TERMS", 3)
+    rng = random.Random(seed)
+    papers = [_rarely(rng, f"p{number:03d}") for number in range(size)]
+    lists, state = update_related(papers, None, None)
+    index = rng.randrange(size)
+    paper = papers[index]
+    words = paper.abstract.split()
+    abstract = " ".join([*words[: max(1, len(words) - cut)], *added])
+    edited = _with_day(_paper(paper.id, paper.title, abstract), paper.day)
+    header, rows = _header_and_rows(state)
+    found = related.update_for_text(header, rows[paper.id], edited, abstract)
+    after = [*papers[:index], edited, *papers[index + 1 :]]
+    new_lists, new_state = update_related(after, None, _through_json(state))
+    if found is None:
+        return
+    df, row = found
+    assert new_lists == lists
+    assert new_state.df == df
+    assert new_state.papers[paper.id] == row
+
+
+def test_a_word_no_other_paper_uses_changes_no_list() -> None:
+    papers = _random_papers(random.Random(7), 40)
+    other = papers[6]
+    papers[6] = _with_day(_paper(other.id, other.title, other.abstract + " quokka"), other.day)
+    _, state = update_related(papers, None, None)
+    paper = papers[5]
+    edited = _with_day(_paper(paper.id, paper.title, paper.abstract + " zyzzyva"), paper.day)
+    header, rows = _header_and_rows(state)
+    found = related.update_for_text(header, rows[paper.id], edited, edited.abstract)
+    assert found is not None
+    assert found[0]["zyzzyva"] == 1
+    # A word one other paper uses now has two, and a weight: only the full update can tell.
+    shared = _with_day(_paper(paper.id, paper.title, paper.abstract + " quokka"), paper.day)
+    assert related.update_for_text(header, rows[paper.id], shared, shared.abstract) is None

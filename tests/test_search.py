@@ -189,3 +189,54 @@ def test_an_edit_rebuilds_only_part_of_the_sites_index(papers_site: Path, tmp_pa
     clean = tmp_path / "clean"
     build(dataclasses.replace(config, output_dir=clean), clean=True)
     assert after == {p: d for p, d in tree(clean).items() if p.startswith("search/")}
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    count=st.integers(min_value=1, max_value=120),
+    edits=st.lists(st.tuples(st.integers(min_value=0), _TEXT, _TEXT), min_size=1, max_size=3),
+)
+def test_patching_documents_gives_the_files_of_an_update(
+    count: int, edits: list[tuple[int, str, str]]
+) -> None:
+    """`patch_index` reads back the documents it is not given and makes what an update over
+    all of them makes (or nothing, where the update would rebuild the index)."""
+    docs = [
+        _doc(n, f"title {n % 9}", f"w{n % 13} text {n}", f"2025-01-{1 + n // 40:02d}")
+        for n in range(count)
+    ]
+    fresh = index_files(docs)
+    files = _files(fresh, {})
+    edited = list(docs)
+    for target, title, text in edits:
+        old = edited[target % count]
+        edited[target % count] = _doc(int(old.path[8:-1]), title, text, old.day)
+    changed = [doc for doc in edited if doc not in docs]
+    patched = search.patch_index(fresh.state, files.get, [(doc, doc.digest()) for doc in changed])
+    updated = update_index(edited, fresh.state, files.get)
+    if patched is None:
+        assert updated.kept == []  # rebuilt
+        return
+    assert {str(f.path): f.data for f in patched.files} == {
+        str(f.path): f.data for f in updated.files
+    }
+    assert patched.kept == updated.kept
+    assert patched.state == updated.state
+    assert _files(patched, files) == _files(index_files(edited), {})
+
+
+def test_patching_reads_only_the_changed_documents_blocks() -> None:
+    docs = [_doc(n, f"paper {n}", f"words{n} about w{n % 50}") for n in range(2000)]
+    fresh = index_files(docs)
+    files = _files(fresh, {})
+    read: list[str] = []
+
+    def reader(path: str) -> bytes | None:
+        read.append(path)
+        return files.get(path)
+
+    new = _doc(200, "a new title entirely", "another abstract", docs[200].day)
+    patched = search.patch_index(fresh.state, reader, [(new, new.digest())])
+    assert patched is not None
+    assert [path for path in read if "/docs/" in path] == ["search/data/docs/6.json"]
+    assert _files(patched, files) == _files(index_files([*docs[:200], new, *docs[201:]]), {})
