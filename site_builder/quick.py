@@ -233,11 +233,11 @@ class _Quick:
     ) -> dict[str, list[Any]]:
         """The edited papers' new related rows, when no related list changes."""
         header = self.cache.blob("related", RELATED_VERSION)
+        if not isinstance(header, dict):
+            raise _NotQuick
         rows = self.cache.related_rows_of(paper.id for paper, _, _ in edited)
         fresh: dict[str, list[Any]] = {}
         for paper, _, rendered in edited:
-            if not isinstance(header, dict):
-                raise _NotQuick
             found = update_for_text(header, rows.get(paper.id), paper, rendered.plain)
             if found is None:
                 raise _NotQuick
@@ -267,18 +267,21 @@ class _Quick:
             wanted.update(dict.fromkeys(related_rows[paper.id][_RELATED_IDS]))
         fresh = {paper.id: (paper, row, rendered) for paper, row, rendered in edited}
         others = [paper_id for paper_id in wanted if paper_id not in fresh]
-        paths = {paper_id: known["files"].get(paper_id) for paper_id in others}
-        if not all(isinstance(path, str) for path in paths.values()):
-            raise _NotQuick
-        rows = self.cache.papers_at(paths.values())  # type: ignore[arg-type]
+        paths: dict[str, str] = {}
+        for paper_id in others:
+            path = known["files"].get(paper_id)
+            if not isinstance(path, str):
+                raise _NotQuick
+            paths[paper_id] = path
+        rows = self.cache.papers_at(paths.values())
         related = self.cache.related_rows_of(wanted)
         related.update(related_rows)
         papers: list[tuple[Paper, CachedPaper, str]] = []
-        for paper_id in others:
-            row = rows.get(paths[paper_id])  # type: ignore[arg-type]
+        for path in paths.values():
+            row = rows.get(path)
             if row is None:
                 raise _NotQuick
-            paper = paper_from_row(row, Path(paths[paper_id]))  # type: ignore[arg-type]
+            paper = paper_from_row(row, Path(path))
             papers.append((paper, row, text_key(paper)))
         plain = self.cache.plain_texts_of([key for _, _, key in papers])
         items = []
