@@ -6,9 +6,9 @@ kernel's accounting of the process and its workers, the largest one counting):
 
 - the baseline: the same pages from the build as it was before incremental builds (one process,
   no cache), the code of git revision `--baseline` run from a copy;
-- cold build (no cache, no output), no-op rebuild, one paper's abstract edited, one template
-  (paper.html) edited, one paper added; the output of a build a cold build follows is moved
-  aside, and deleted before the next size starts (`_settle`);
+- cold build (no cache, no output), no-op rebuild, one paper's abstract edited, one paper's
+  notes edited, one template (paper.html) edited, one paper added; the output of a build a
+  cold build follows is moved aside, and deleted before the next size starts (`_settle`);
 - with `serve`: the time from saving an edited paper to the reload event and the new page.
 
 Results go to bench/RESULTS.md (followed by bench/analysis.md, written by hand from profiles)
@@ -43,12 +43,13 @@ sys.path.insert(0, str(HERE))
 from corpus import write_corpus  # noqa: E402
 
 RUNS = {1000: 5, 10000: 3, 100000: 1}
-SCENARIOS = ("cold", "noop", "edit", "template", "add")
+SCENARIOS = ("cold", "noop", "edit", "notes", "template", "add")
 LABELS = {
     "baseline": "baseline: cold, before (1 process, no cache)",
     "cold": "cold build (no cache, no output)",
     "noop": "no-op rebuild",
-    "edit": "one paper edited",
+    "edit": "one paper edited (a sentence added to its abstract)",
+    "notes": "one paper's notes edited (a curator's note)",
     "template": "one template edited (paper.html)",
     "add": "one paper added",
     "reload": "serve: save -> reload event -> page fetched",
@@ -136,6 +137,17 @@ def _edit_paper(site: Path, run: int) -> None:
     )
 
 
+def _edit_notes(site: Path, run: int) -> None:
+    """A curator's note, the usual edit of a curated site: on another paper than `_edit_paper`
+    edits, which appends to the end of its file (that is, to its notes if it had any)."""
+    papers = sorted((site / "content" / "papers").rglob("*.md"))
+    paper = papers[len(papers) // 3]
+    text = paper.read_text("utf-8").rstrip()
+    if "\n## Notes\n" not in text:
+        text += "\n\n## Notes\n"
+    paper.write_text(text + f"\nCurator's note from benchmark run {run}.\n", "utf-8")
+
+
 def _edit_template(site: Path, run: int) -> None:
     templates = site / "templates"
     templates.mkdir(exist_ok=True)
@@ -197,9 +209,12 @@ def _measure_size(
         for scenario in SCENARIOS:
             if scenario in skip:
                 continue
-            {"edit": _edit_paper, "template": _edit_template, "add": _add_paper}.get(
-                scenario, lambda site, run: None
-            )(site, run)
+            {
+                "edit": _edit_paper,
+                "notes": _edit_notes,
+                "template": _edit_template,
+                "add": _add_paper,
+            }.get(scenario, lambda site, run: None)(site, run)
             samples[scenario].append(_run(_build(site)))
             print(f"[{size}] run {run} {scenario} {samples[scenario][-1]}", flush=True)
     pages = _count_pages(site)

@@ -463,7 +463,7 @@ class _Job:
         # The build's fingerprinter already knows every paper's digest; feeds show abstracts,
         # which it leaves out (but not notes).
         feeds = site_feeds(catalog)
-        feed_source = "feeds." + fingerprinter.digest_with_texts(
+        feed_source = "feeds." + fingerprinter.digest_with_extras(
             (config, feeds, catalog.updated), abstracts_of
         )
         files: list[tuple[OutputFile, str]] = []

@@ -17,14 +17,14 @@ import jinja2
 from jinja2 import meta, nodes
 
 from .cache import BuildCache
-from .enrich import texts_of
+from .enrich import own_page_of
 from .fingerprint import Fingerprinter, digest_text
 from .render import Page, Renderer
 from .workers import fork_map
 
-__all__ = ["PageSource", "TemplateDeps", "page_sources", "template_deps", "text_reads"]
+__all__ = ["PageSource", "TemplateDeps", "own_page_reads", "page_sources", "template_deps"]
 
-_ANALYSIS_VERSION = "2"
+_ANALYSIS_VERSION = "3"
 """Of the cached template analyses: raise when what `_Templates.file` stores changes."""
 
 # Per page, not shared: the page itself and its canonical URL, covered by the page's fields.
@@ -37,11 +37,11 @@ class TemplateDeps:
     """Digest of the sources of the template and everything it extends or includes."""
     names: frozenset[str]
     """The undeclared variables its templates read."""
-    texts: str = "any"
-    """How its templates may read what a paper shows only on its own page (`_text_reads`):
-    "none"; "item", only of the page's own `item`; or "any". Lists' digests leave those
-    texts out (`enrich.vouch`), so a page whose templates may read them of a paper other
-    than its own is digested with every paper's texts."""
+    own_page: str = "any"
+    """How its templates may read what a paper shows only on its own page (its abstract,
+    notes and related papers; `_own_page_reads`): "none"; "item", only of the page's own
+    `item`; or "any". Lists' digests leave those out (`enrich.vouch`), so a page whose
+    templates may read them of a paper other than its own is digested with them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +73,8 @@ class _TemplateFile:
     """Its file name and source."""
     names: frozenset[str]
     referenced: tuple[str | None, ...]
-    texts: str
-    """`_text_reads` of the file alone."""
+    own_page: str
+    """`_own_page_reads` of the file alone."""
 
 
 class _Templates:
@@ -105,14 +105,14 @@ class _Templates:
                 analysis = [
                     sorted(meta.find_undeclared_variables(tree)),
                     list(meta.find_referenced_templates(tree)),
-                    _text_reads(tree),
+                    _own_page_reads(tree),
                 ]
             self.analyses[digest] = analysis
             found = self.files[name] = _TemplateFile(
                 key=key,
                 names=frozenset(analysis[0]),
                 referenced=tuple(analysis[1]),
-                texts=analysis[2],
+                own_page=analysis[2],
             )
         return found
 
@@ -137,10 +137,10 @@ class _Templates:
         names = frozenset().union(*(found.names for found in seen.values()))
         fingerprint = digest_text(*(seen[key].key for key in sorted(seen)))
         # `item` is the page's own paper only in the page's template itself.
-        reads = {found.texts for other, found in seen.items() if other != name}
-        own = seen[name].texts
-        texts = "any" if "any" in reads or "item" in reads or own == "any" else own
-        return TemplateDeps(fingerprint=fingerprint[:16], names=names, texts=texts)
+        reads = {found.own_page for other, found in seen.items() if other != name}
+        own = seen[name].own_page
+        found = "any" if "any" in reads or "item" in reads or own == "any" else own
+        return TemplateDeps(fingerprint=fingerprint[:16], names=names, own_page=found)
 
 
 def _valid_analysis(analysis: Any) -> bool:
@@ -150,16 +150,16 @@ def _valid_analysis(analysis: Any) -> bool:
         and all(isinstance(part, list) for part in analysis[:2])
         and all(isinstance(name, str) for name in analysis[0])
         and all(name is None or isinstance(name, str) for name in analysis[1])
-        and analysis[2] in _TEXT_READS
+        and analysis[2] in _READS
     )
 
 
-# What a paper shows only on its own page (`EnrichedPaper` and `Paper` attributes), which
-# the digests of lists leave out.
-_TEXT_FIELDS = frozenset(
-    {"abstract", "notes", "abstract_html", "notes_html", "abstract_text", "rendered", "texts"}
-)
-_TEXT_READS = ("none", "item", "any")
+# What a paper shows only on its own page (`EnrichedPaper` and `Paper` attributes): its
+# abstract, notes and related papers, which the digests of lists leave out.
+_OWN_PAGE_FIELDS = frozenset(
+    ("abstract", "notes", "abstract_html", "notes_html", "abstract_text", "rendered", "texts")
+) | {"related"}
+_READS = ("none", "item", "any")
 # Shared mappings a template may index with a computed key: they hold no papers.
 _PLAIN_MAPPINGS = frozenset({"topics", "author_slugs"})
 # Filters and tests that read the attributes their arguments name.
@@ -168,8 +168,8 @@ _ATTRIBUTE_READERS = frozenset(
 ) | {"join"}
 
 
-def _text_reads(tree: nodes.Template) -> str:
-    """How a template file may read what a paper shows only on its own page (`_TEXT_FIELDS`):
+def _own_page_reads(tree: nodes.Template) -> str:
+    """How a template file may read what a paper shows only on its own page (`_OWN_PAGE_FIELDS`):
     "none"; "item", only as an attribute of the name `item`, which the file never assigns;
     or "any", which includes what cannot be told (an attribute named by a computed value, or
     any private one)."""
@@ -182,7 +182,7 @@ def _text_reads(tree: nodes.Template) -> str:
                 return "any"
             for argument in [*node.args, *(keyword.value for keyword in node.kwargs)]:
                 if not isinstance(argument, nodes.Const) or (
-                    isinstance(argument.value, str) and _names_text(argument.value)
+                    isinstance(argument.value, str) and _names_own_page_field(argument.value)
                 ):
                     return "any"
             continue
@@ -195,7 +195,7 @@ def _text_reads(tree: nodes.Template) -> str:
             return "any"
         if name.startswith("_"):
             return "any"  # from there, anything can be reached
-        if name not in _TEXT_FIELDS:
+        if name not in _OWN_PAGE_FIELDS:
             continue
         if _root_name(node) != "item":
             return "any"
@@ -221,8 +221,8 @@ def _subscript(node: nodes.Getitem) -> str | None:
     return None
 
 
-def _names_text(name: str) -> bool:
-    return any(part in _TEXT_FIELDS or part.startswith("_") for part in name.split("."))
+def _names_own_page_field(name: str) -> bool:
+    return any(part in _OWN_PAGE_FIELDS or part.startswith("_") for part in name.split("."))
 
 
 def _root_name(node: nodes.Node) -> str | None:
@@ -231,11 +231,13 @@ def _root_name(node: nodes.Node) -> str | None:
     return node.name if isinstance(node, nodes.Name) else None
 
 
-def text_reads(env: jinja2.Environment, names: Sequence[str], cache: BuildCache) -> dict[str, str]:
-    """`TemplateDeps.texts` of each of the templates `names`, from the analyses `cache` keeps
+def own_page_reads(
+    env: jinja2.Environment, names: Sequence[str], cache: BuildCache
+) -> dict[str, str]:
+    """`TemplateDeps.own_page` of each of the templates `names`, from the analyses `cache` keeps
     where it has them."""
     templates = _Templates(env, cache.blob("templates", _ANALYSIS_VERSION))
-    return {name: templates.deps(name).texts for name in names}
+    return {name: templates.deps(name).own_page for name in names}
 
 
 def template_deps(env: jinja2.Environment, name: str) -> TemplateDeps:
@@ -270,7 +272,7 @@ def page_sources(
             # usable digest.
             deps[name] = TemplateDeps(fingerprint="broken", names=frozenset())
     contexts = _context_digests(
-        pages, [_with_texts(page, deps[page.template]) for page in pages], fingerprinter, workers
+        pages, [_with_own_page(page, deps[page.template]) for page in pages], fingerprinter, workers
     )
     shared_digests: dict[tuple[str, bool], str] = {}
     by_names: dict[tuple[frozenset[str], frozenset[str], bool], str] = {}
@@ -278,21 +280,21 @@ def page_sources(
     for page, context in zip(pages, contexts, strict=True):
         found = deps[page.template]
         local = frozenset(page.context)
-        texts = _with_texts(page, found)
-        key = (found.names, local, texts)
+        extras = _with_own_page(page, found)
+        key = (found.names, local, extras)
         shared = by_names.get(key)
         if shared is None:
             used = sorted((found.names - local - _PER_PAGE) & set(renderer.shared))
             for name in used:
-                if (name, texts) not in shared_digests:
+                if (name, extras) not in shared_digests:
                     value = renderer.shared[name]
-                    shared_digests[name, texts] = (
-                        fingerprinter.digest_with_texts(value, texts_of)
-                        if texts
+                    shared_digests[name, extras] = (
+                        fingerprinter.digest_with_extras(value, own_page_of)
+                        if extras
                         else fingerprinter.digest(value)
                     )
             shared = by_names[key] = digest_text(
-                config, *(f"{name}={shared_digests[name, texts]}" for name in used)
+                config, *(f"{name}={shared_digests[name, extras]}" for name in used)
             )[:16]
         sources.append(PageSource(found.fingerprint, shared, context))
     if cache is not None and keep_analyses and templates.analyses != known:
@@ -300,10 +302,10 @@ def page_sources(
     return sources
 
 
-def _with_texts(page: Page, deps: TemplateDeps) -> bool:
-    """Whether `page`'s digest must cover the texts of every paper it holds: its templates may
-    read them of papers other than its own (see `TemplateDeps.texts`)."""
-    return deps.texts == "any" or (deps.texts == "item" and not page.own_texts)
+def _with_own_page(page: Page, deps: TemplateDeps) -> bool:
+    """Whether `page`'s digest must cover what every paper it holds shows only on its own
+    page: its templates may read that of papers other than its own (`TemplateDeps.own_page`)."""
+    return deps.own_page == "any" or (deps.own_page == "item" and not page.own_page)
 
 
 _CONTEXT_CHUNK = 1024
@@ -311,7 +313,7 @@ _CONTEXT_CHUNK = 1024
 
 
 def _context_digests(
-    pages: Sequence[Page], with_texts: Sequence[bool], fingerprinter: Fingerprinter, workers: int
+    pages: Sequence[Page], with_own_page: Sequence[bool], fingerprinter: Fingerprinter, workers: int
 ) -> list[str]:
     """The digest of each page's own fields and context, the bulk of `page_sources`, on
     `workers` forked processes: they start with the fingerprinter as it is, which knows the
@@ -326,10 +328,10 @@ def _context_digests(
             page.description,
             page.root_absolute,
             page.context if page.made_from is None else page.made_from,
-            page.own_texts,
+            page.own_page,
         )
-        if with_texts[index]:
-            return fingerprinter.digest_with_texts(values, texts_of)
+        if with_own_page[index]:
+            return fingerprinter.digest_with_extras(values, own_page_of)
         return fingerprinter.digest_items(*values)
 
     return fork_map(digest, range(len(pages)), workers=workers, chunk=_CONTEXT_CHUNK)

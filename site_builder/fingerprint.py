@@ -78,19 +78,18 @@ class Fingerprinter:
         file's bytes), which is cheaper than walking it. Unique `digest`s are the caller's
         duty: they should start with the kind of value, as `digest_fields` does.
 
-        A vouched digest may leave out texts that only some outputs show (a paper's abstract
-        and notes, shown on its own page but not in lists): those outputs are digested with
-        `digest_with_texts`."""
+        A vouched digest may leave out what only some outputs show (of a paper, what only its
+        own page shows): those outputs are digested with `digest_with_extras`."""
         self._memo[id(value)] = _MARK + digest
         self._kept.append(value)
 
-    def digest_with_texts(self, value: Any, texts_of: Callable[[Any], str | None]) -> str:
-        """`digest(value)` together with `texts_of(item)` of every dataclass instance in it for
-        which that is not None (a digest of what its vouched digest leaves out; the walk does
-        not go inside such an instance). For values a template may show more of than lists
-        do: a feed shows its papers' abstracts."""
+    def digest_with_extras(self, value: Any, extras_of: Callable[[Any], str | None]) -> str:
+        """`digest(value)` together with `extras_of(item)` of every dataclass instance in it
+        for which that is not None (a digest of what its vouched digest leaves out; the walk
+        does not go inside such an instance). For outputs that may show more of a value than
+        its vouched digest covers: a feed shows its papers' abstracts."""
         parts = [self.digest(value)]
-        _texts(value, texts_of, parts)
+        _extras(value, extras_of, parts)
         return digest_text(*parts)
 
     def digest_of(self, value: Any) -> str:
@@ -207,28 +206,28 @@ _MARK = "o:"
 """Before the digest of an object in the parts of a value holding it."""
 
 
-def _texts(value: Any, texts_of: Callable[[Any], str | None], parts: list[str]) -> None:
-    """`texts_of` of each dataclass instance in `value` that has texts, in walk order."""
+def _extras(value: Any, extras_of: Callable[[Any], str | None], parts: list[str]) -> None:
+    """`extras_of` of each dataclass instance in `value` that has any, in walk order."""
     kind = type(value)
     if kind is str or value is None or kind in _SCALARS:
         return
     if kind is tuple or kind is list:
         for item in value:
-            _texts(item, texts_of, parts)
+            _extras(item, extras_of, parts)
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            _texts(key, texts_of, parts)
-            _texts(item, texts_of, parts)
+            _extras(key, extras_of, parts)
+            _extras(item, extras_of, parts)
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        found = texts_of(value)
+        found = extras_of(value)
         if found is not None:
             parts.append(found)
             return
         for field in dataclasses.fields(value):
-            _texts(getattr(value, field.name), texts_of, parts)
+            _extras(getattr(value, field.name), extras_of, parts)
     elif isinstance(value, list | tuple):
         for item in value:
-            _texts(item, texts_of, parts)
+            _extras(item, extras_of, parts)
 
 
 def _getter(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:

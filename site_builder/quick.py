@@ -16,7 +16,7 @@ a full build would write the same files:
   included (`related.update_for_text`).
 - If its abstract changed, it is in no feed: feeds show abstracts (not notes).
 - No page template but the paper page's may show a paper's abstract or notes
-  (`dependencies.text_reads`), and the paper page's template and site-wide parts of its
+  (`dependencies.own_page_reads`), and the paper page's template and site-wide parts of its
   digest are the ones stored for it.
 
 Lists' digests leave abstracts and notes out (`enrich.vouch`), so every other page keeps its
@@ -333,7 +333,7 @@ class _Quick:
 
     def _check_templates(self, renderer: render.Renderer) -> None:
         """Only the paper page's template may show abstracts or notes, and only its own."""
-        reads = dependencies.text_reads(renderer.env, self.facts["templates"], self.cache)
+        reads = dependencies.own_page_reads(renderer.env, self.facts["templates"], self.cache)
         for name, found in reads.items():
             if found != "none" and not (name == _PAPER_TEMPLATE and found == "item"):
                 raise _NotQuick

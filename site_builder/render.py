@@ -21,7 +21,7 @@ from markupsafe import Markup, escape
 
 from . import citation, urls
 from .config import SiteConfig, TopicRule
-from .enrich import texts_of
+from .enrich import own_page_of
 from .enrich.archives import week_key
 from .enrich.trending import WINDOWS, in_window, latest_positions
 from .errors import BuildError
@@ -60,9 +60,10 @@ class Page:
     made_from: Any = None
     """For a context that computes some of its values on demand: the values it computes them
     from (with the config), which the page digest covers instead of the context."""
-    own_texts: str = ""
-    """For a paper's own page, the digest of its abstract and notes (`enrich.texts_of`),
-    which its digest covers: the paper's vouched digest, which lists use, leaves them out."""
+    own_page: str = ""
+    """For a paper's own page, the digest of what only that page shows of the paper (its
+    abstract, notes and related papers, `enrich.own_page_of`), which the page's digest covers:
+    the paper's vouched digest, which lists use, leaves them out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,7 +269,7 @@ def _paper_pages(
                 description=item.summary,
                 context=_PaperContext(values, partial(_citations, item, base_url, topic_names)),
                 made_from=values,
-                own_texts=texts_of(item) or "",
+                own_page=own_page_of(item) or "",
             )
         )
     return pages

@@ -26,9 +26,9 @@ OWN_PAGE = "papers/2606.12488/index.html"
 
 
 def _reads(*files: tuple[str, str], page: str | None = None) -> str:
-    """`TemplateDeps.texts` of template `page` (the first file by default)."""
+    """`TemplateDeps.own_page` of template `page` (the first file by default)."""
     env = jinja2.Environment(loader=jinja2.DictLoader(dict(files)), autoescape=True)
-    return template_deps(env, page or files[0][0]).texts
+    return template_deps(env, page or files[0][0]).own_page
 
 
 @pytest.mark.parametrize(
@@ -37,6 +37,8 @@ def _reads(*files: tuple[str, str], page: str | None = None) -> str:
         ("{{ item.paper.title }} {{ item.summary }}", "none"),
         ("{{ papers[:3] | length }} {{ topics[slug].rule.name }} {{ periods['day'] }}", "none"),
         ("{{ item.abstract_html }} {{ item.paper.notes }}", "item"),
+        ("{% for other in item.related %}{{ other }}{% endfor %}", "item"),
+        ("{{ previous.related | length }}", "any"),
         ("{{ item['notes_html'] }}", "item"),
         # Another paper's texts, or the name `item` made to stand for another paper.
         ("{{ previous.abstract_html }}", "any"),
@@ -67,7 +69,7 @@ def test_the_own_item_is_the_page_templates_alone() -> None:
 
 def test_the_default_theme_shows_texts_only_on_a_papers_own_page(papers_site: Path) -> None:
     env = Renderer(load_catalog(load_config(papers_site, now=NOW))).env
-    reads = {name: template_deps(env, name).texts for name in env.list_templates(["html"])}
+    reads = {name: template_deps(env, name).own_page for name in env.list_templates(["html"])}
     assert reads.pop("paper.html") == "item"
     assert {name for name, found in reads.items() if found != "none"} == set()
 
@@ -154,3 +156,23 @@ def test_a_printed_paper_shows_none_of_its_texts() -> None:
     assert "An abstract" not in shown
     assert "A note" not in shown
     assert "k1" not in shown
+
+
+def test_an_edit_that_moves_related_lists_renders_only_paper_pages(
+    seeded_site: Path, tmp_path: Path
+) -> None:
+    """Related lists show only on a paper's own page: when an edit moves some, the pages of
+    those papers are made again, and no list."""
+    _build(seeded_site)
+    before = _sources(seeded_site)
+    papers = sorted((seeded_site / "content" / "papers").rglob("*.md"))
+    # Words of another paper: weights move, and with them related lists.
+    words = " ".join(papers[1].read_text("utf-8").split()[-40:])
+    papers[0].write_text(papers[0].read_text("utf-8").rstrip() + " " + words + "\n", "utf-8")
+    _build(seeded_site)
+    after = _sources(seeded_site)
+    redone = {path for path in after if after[path] != before.get(path)}
+    pages = {path for path in redone if path.endswith(".html")}
+    assert len(pages) > 1  # some other paper's related list moved
+    assert all(path.startswith("papers/") for path in pages)
+    _same_as_clean(seeded_site, tmp_path / "clean")

@@ -33,9 +33,9 @@ __all__ = [
     "TextStore",
     "abstracts_of",
     "enrich",
+    "own_page_of",
     "summarize",
     "text_key",
-    "texts_of",
     "vouch",
 ]
 
@@ -228,9 +228,9 @@ assert {f.name for f in fields(EnrichedPaper)} == _VOUCHED_FIELDS, "update vouch
 
 def vouch(fingerprinter: Fingerprinter, item: EnrichedPaper) -> None:
     """Tell `fingerprinter` the digest of `item` as lists show it: its paper's (which leaves
-    out the abstract and notes, see `load_papers`), its summary, topics, score and related
-    papers. Its rendered Markdown, which only its own page shows, is left out: that page, and
-    any output that may show more of it than lists do, adds `texts_of(item)`."""
+    out the abstract and notes, see `load_papers`), its summary, topics and score. What only
+    its own page shows (its rendered Markdown and its related papers) is left out: that page,
+    and any output that may show more of a paper than lists do, adds `own_page_of(item)`."""
     fingerprinter.vouch(
         item,
         digest_text(
@@ -240,25 +240,26 @@ def vouch(fingerprinter: Fingerprinter, item: EnrichedPaper) -> None:
             str(len(item.topics)),
             *item.topics,
             repr(item.score),
-            str(len(item.related)),
-            *item.related,
         ),
     )
 
 
-def texts_of(value: Any) -> str | None:
+def own_page_of(value: Any) -> str | None:
     """What a vouched digest of a paper leaves out, as a digest: its abstract and notes (for
-    an enriched paper, the key of their rendering, which follows from them). None for
-    anything else. For `Fingerprinter.digest_with_texts`."""
+    an enriched paper, the key of their rendering, which follows from them) and, for an
+    enriched paper, its related papers. None for anything else. For
+    `Fingerprinter.digest_with_extras`."""
     if isinstance(value, EnrichedPaper):
-        return "texts:" + (value.text_key or _markdown_key(value.paper))
+        key = value.text_key or _markdown_key(value.paper)
+        return "\x1f".join(("own", key, *value.related))
     if isinstance(value, Paper):
-        return "texts:" + _markdown_key(value)
+        return "own\x1f" + _markdown_key(value)
     return None
 
 
 def abstracts_of(value: Any) -> str | None:
-    """`texts_of`, for outputs that show a paper's abstract but not its notes (feeds)."""
+    """`own_page_of`, for outputs that show a paper's abstract but neither its notes nor its
+    related papers (feeds)."""
     if isinstance(value, EnrichedPaper):
         value = value.paper
     if isinstance(value, Paper):
