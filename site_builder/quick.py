@@ -11,17 +11,22 @@ a full build would write the same files:
   file was added or removed, and every output file is as the last build left it.
 - Each changed paper differs only in its abstract and notes: its cache row's other fields
   (`CachedPaper.data`) are the same, and it is shown (not hidden).
-- What lists show of it is the same: its summary (the start of its abstract), its topics, its
-  score (it follows from the unchanged fields) and every paper's related list, its own
-  included (`related.update_for_text`).
+- What lists show of it is the same: its summary (the start of its abstract), its topics and
+  its score (it follows from the unchanged fields).
+- The related lists that move can be found from the stored state alone: at once when no
+  term's weight changes for any paper but the edited one (`related.update_for_text`), else
+  from every paper's stored row (`related.update_from_state`), unless a term's weight
+  changed (then the papers using it would have to be read again). Lists show no related
+  papers, so only the pages of the papers whose lists moved change.
 - If its abstract changed, it is in no feed: feeds show abstracts (not notes).
 - No page template but the paper page's may show a paper's abstract or notes
   (`dependencies.own_page_reads`), and the paper page's template and site-wide parts of its
   digest are the ones stored for it.
 
-Lists' digests leave abstracts and notes out (`enrich.vouch`), so every other page keeps its
-digest, and the files to make again are the papers' own pages and the search files holding
-their documents. The papers' pages are planned by the same code as in a full build
+Lists' digests leave abstracts, notes and related papers out (`enrich.vouch`), so every
+other page keeps its digest, and the files to make again are the pages of the edited papers
+and of those whose related lists moved, and the search files holding the edited papers'
+documents. The papers' pages are planned by the same code as in a full build
 (`render.plan_paper_pages`), from a catalog of just the papers they show, read back by id;
 the search files are patched (`search.patch_index`). When any of this cannot be told,
 `quick_build` returns None and the caller builds in full.
@@ -40,7 +45,7 @@ from .cache import BuildCache, CachedPaper, OutputRecord
 from .config import SiteConfig
 from .enrich import TextStore, summarize, text_key, vouch
 from .enrich.archives import day_period
-from .enrich.related import RELATED_VERSION, update_for_text
+from .enrich.related import RELATED_VERSION, update_for_text, update_from_state
 from .enrich.topics import TopicMatcher
 from .enrich.trending import score
 from .errors import ContentError
@@ -60,6 +65,9 @@ not finish leaves none."""
 FACTS_VERSION = "1"
 _MOST = 8
 """Edited papers this path takes on; more are left to a full build."""
+_MOST_RELISTED = 400
+"""Papers whose related lists move that this path makes the pages of; more are left to a
+full build."""
 _PAPER_TEMPLATE = "paper.html"
 _RELATED_IDS = 5
 """Where a related row (`related.RelatedState.papers`) holds the paper's related ids."""
@@ -143,6 +151,8 @@ class _Quick:
         self.texts = TextStore(cache).rendered
         self.header: dict[str, Any] = {}
         """The related state's header, with the edited papers' terms counted."""
+        self.relisted: list[str] = []
+        """Papers not edited whose related lists move: their pages are made again too."""
 
     def run(self, changed: list[tuple[Path, str]], inputs: str, started: float) -> BuildReport:
         cache, files = self.cache, self.facts["files"]
@@ -169,7 +179,7 @@ class _Quick:
         renderer = render.Renderer(catalog)
         self._check_templates(renderer)
         records = cache.outputs()
-        ids = [paper.id for paper, _, _ in edited]
+        ids = [*(paper.id for paper, _, _ in edited), *self.relisted]
         pages = render.plan_paper_pages(catalog, ids)
         # The analyses of every template stay as the last full build stored them.
         sources = dependencies.page_sources(
@@ -231,19 +241,45 @@ class _Quick:
     def _related(
         self, edited: list[tuple[Paper, CachedPaper, RenderedText]]
     ) -> dict[str, list[Any]]:
-        """The edited papers' new related rows, when no related list changes."""
+        """The related rows that change: the edited papers', and those of the papers whose
+        lists move (`self.relisted`), found from the stored state alone."""
         header = self.cache.blob("related", RELATED_VERSION)
         if not isinstance(header, dict):
             raise _NotQuick
         rows = self.cache.related_rows_of(paper.id for paper, _, _ in edited)
         fresh: dict[str, list[Any]] = {}
+        updated = header
         for paper, _, rendered in edited:
-            found = update_for_text(header, rows.get(paper.id), paper, rendered.plain)
+            found = update_for_text(updated, rows.get(paper.id), paper, rendered.plain)
             if found is None:
-                raise _NotQuick
+                return self._relisted(header, edited)
             df, fresh[paper.id] = found
-            header = {**header, "df": df}
-        self.header = header
+            updated = {**updated, "df": df}
+        self.header = updated
+        return fresh
+
+    def _relisted(
+        self, header: dict[str, Any], edited: list[tuple[Paper, CachedPaper, RenderedText]]
+    ) -> dict[str, list[Any]]:
+        """`_related` when some list moves: the update from every paper's row."""
+        rows = self.cache.related_rows()
+        found = update_from_state(
+            header, rows, {paper.id: (paper, rendered.plain) for paper, _, rendered in edited}
+        )
+        if found is None:
+            raise _NotQuick
+        _, state = found
+        self.header = state.to_json()
+        new_rows = self.header.pop("papers")
+        fresh = {key: row for key, row in new_rows.items() if rows.get(key) is not row}
+        ids = {paper.id for paper, _, _ in edited}
+        self.relisted = [
+            key
+            for key, row in fresh.items()
+            if key not in ids and row[_RELATED_IDS] != rows[key][_RELATED_IDS]
+        ]
+        if len(self.relisted) > _MOST_RELISTED:
+            raise _NotQuick
         return fresh
 
     def _catalog(
@@ -251,20 +287,31 @@ class _Quick:
         edited: list[tuple[Paper, CachedPaper, RenderedText]],
         related_rows: dict[str, list[Any]],
     ) -> Catalog:
-        """A catalog of the edited papers and the papers their pages show (related papers and
-        neighbours of the day), each enriched as a full build enriches it."""
+        """A catalog of the papers whose pages change (the edited ones and `self.relisted`)
+        and of the papers those pages show (related papers, neighbours of the day), each
+        enriched as a full build enriches it."""
         known = self.facts
         days: dict[str, list[str]] = {}
         wanted: dict[str, None] = {}
-        for paper, _, _ in edited:
-            day = paper.day.isoformat()
+        day_of = {paper.id: paper.day.isoformat() for paper, _, _ in edited}
+        relisted = set(self.relisted)
+        if relisted:
+            day_of.update(
+                (paper_id, day)
+                for day, ids in known["days"].items()
+                for paper_id in ids
+                if paper_id in relisted
+            )
+        if not relisted <= day_of.keys():
+            raise _NotQuick
+        for paper_id, day in day_of.items():
             order = known["days"].get(day)
-            if not isinstance(order, list) or paper.id not in order:
+            if not isinstance(order, list) or paper_id not in order:
                 raise _NotQuick
             days[day] = order
-            index = order.index(paper.id)
+            index = order.index(paper_id)
             wanted.update(dict.fromkeys(order[max(0, index - 1) : index + 2]))
-            wanted.update(dict.fromkeys(related_rows[paper.id][_RELATED_IDS]))
+            wanted.update(dict.fromkeys(related_rows[paper_id][_RELATED_IDS]))
         fresh = {paper.id: (paper, row, rendered) for paper, row, rendered in edited}
         others = [paper_id for paper_id in wanted if paper_id not in fresh]
         paths: dict[str, str] = {}

@@ -119,6 +119,30 @@ def test_an_abstract_edit_makes_its_page_and_search_files_only(site: Path, tmp_p
     assert tree(site / "_site") == _clean(site, tmp_path / "clean")
 
 
+def test_an_edit_that_moves_related_lists_makes_those_papers_pages_again(
+    site: Path, tmp_path: Path
+) -> None:
+    """Its own title said again in its abstract: the paper's words weigh more, no word's
+    weight moves for the others, and some of their related lists change."""
+    _build(site)
+    facts = _facts(site)
+    feeds, files = facts["feeds"], facts["files"]
+    assert isinstance(feeds, list) and isinstance(files, dict)
+    others: set[str] = set()
+    for paper_id in sorted(set(files) - set(feeds)):
+        paper = Path(files[paper_id])
+        title = re.search(r"(?m)^title: [\"']?(.*?)[\"']?$", paper.read_text("utf-8"))
+        assert title is not None
+        _append(paper, f" {title.group(1)} {title.group(1)}")
+        report = _build(site)
+        assert report.quick
+        others = {p for p, _ in report.reasons if p.startswith("papers/")} - {_page_of(paper)}
+        if others:
+            break
+    assert others  # another paper's related list moved
+    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+
+
 def test_notes_take_the_quick_path_even_for_a_paper_in_a_feed(site: Path, tmp_path: Path) -> None:
     _build(site)
     paper = _fed(site)

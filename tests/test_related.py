@@ -326,3 +326,39 @@ def test_a_word_no_other_paper_uses_changes_no_list() -> None:
     # A word one other paper uses now has two, and a weight: only the full update can tell.
     shared = _with_day(_paper(paper.id, paper.title, paper.abstract + " quokka"), paper.day)
     assert related.update_for_text(header, rows[paper.id], shared, shared.abstract) is None
+
+
+@given(
+    seed=st.integers(0, 2**32),
+    size=st.integers(2, 70),
+    added=st.lists(st.sampled_from([*_RARE[:8], *_WORDS[:6], "zyzzyva"]), max_size=4),
+    edits=st.integers(1, 2),
+    terms=st.sampled_from([3, 30]),
+)
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_an_update_from_the_state_alone_is_the_full_update_or_nothing(
+    monkeypatch: pytest.MonkeyPatch, seed: int, size: int, added: list[str], edits: int, terms: int
+) -> None:
+    """`update_from_state` knows the unchanged papers only by their rows: it gives what the
+    full update gives, lists and state, or nothing (when it would need their texts)."""
+    monkeypatch.setattr(related, "_MAX_TERMS", terms)
+    rng = random.Random(seed)
+    papers = [_rarely(rng, f"p{number:03d}") for number in range(size)]
+    _, state = update_related(papers, None, None)
+    changed = {}
+    for index in rng.sample(range(size), min(edits, size)):
+        paper = papers[index]
+        abstract = " ".join([*paper.abstract.split()[1:], *added])
+        papers[index] = _with_day(_paper(paper.id, paper.title, abstract), paper.day)
+        changed[paper.id] = (papers[index], abstract)
+    header, rows = _header_and_rows(state)
+    found = related.update_from_state(header, rows, changed)
+    lists, full = update_related(papers, None, _through_json(state))
+    if found is None:
+        return
+    assert found[0] == lists
+    assert found[1].df == full.df
+    assert found[1].papers == full.papers
+    assert found[1].vocabulary == full.vocabulary

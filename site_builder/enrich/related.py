@@ -48,6 +48,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from itertools import compress
 from operator import mul
 from typing import Any
@@ -64,6 +65,7 @@ __all__ = [
     "collector_paused",
     "related_papers",
     "update_for_text",
+    "update_from_state",
     "update_related",
 ]
 
@@ -443,6 +445,53 @@ def update_for_text(
     return df, new_row
 
 
+class _Known:
+    """A paper known only by its row of a state: its id and day, not its text."""
+
+    __slots__ = ("day", "id", "title")
+
+    def __init__(self, paper_id: str, day: date) -> None:
+        self.id, self.day, self.title = paper_id, day, ""
+
+
+class _NeedsText(Exception):
+    """The update would have to read again the text of a paper known only by its row."""
+
+
+def update_from_state(
+    header: Any, rows: Mapping[str, Any], changed: Mapping[str, tuple[Paper, str]]
+) -> tuple[dict[str, tuple[str, ...]], RelatedState] | None:
+    """What `update_related` gives after the papers `changed` (by id, each with its abstract
+    as plain text) were edited and no other: the others are known only by their `rows` of
+    the previous state (`header` is the rest of it), without their texts. None when the
+    update would need one of those texts (a term's weight changed, so the vectors of the
+    papers using it must be made again): then only `update_related` can tell."""
+    previous = (
+        RelatedState.from_json({**header, "papers": rows}) if isinstance(header, dict) else None
+    )
+    if previous is None or not set(changed) <= set(rows):
+        return None
+    papers: list[Any] = []
+    digests: dict[str, str] = {}
+    for paper_id, row in rows.items():
+        if paper_id in changed:
+            papers.append(changed[paper_id][0])
+            continue
+        if not (isinstance(row, list) and len(row) == len(_ROW_PARTS) and type(row[_DAY]) is int):
+            return None
+        papers.append(_Known(paper_id, date.fromordinal(row[_DAY])))
+        digests[paper_id] = row[_DIGEST]
+    texts = {paper_id: plain for paper_id, (_, plain) in changed.items()}
+    with collector_paused():
+        run = _Run(papers, texts, previous.limit, workers=1, digests=digests)
+        if run.scale != previous.scale:
+            return None
+        try:
+            return run.update(previous)
+        except (_NeedsText, _MalformedState, TypeError, ValueError, KeyError, IndexError):
+            return None
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector. The computation and its stored state are millions
@@ -461,15 +510,25 @@ class _Run:
     """One computation of every list, from nothing or from a previous state."""
 
     def __init__(
-        self, papers: Sequence[Paper], texts: Mapping[str, str], limit: int, workers: int
+        self,
+        papers: Sequence[Paper],
+        texts: Mapping[str, str],
+        limit: int,
+        workers: int,
+        digests: Mapping[str, str] | None = None,
     ) -> None:
+        """`digests` are those of papers given without a text (`update_from_state`)."""
         # Papers by (day, id): postings are built in this order and indexes refer to it.
         self.papers = papers
         self.ordered = sorted(papers, key=lambda paper: (paper.day, paper.id))
         self.ids = [paper.id for paper in self.ordered]
         self.days = [paper.day.toordinal() for paper in self.ordered]
         self.texts = texts
-        self.digests = [_digest(paper, texts[paper.id]) for paper in self.ordered]
+        known = digests or {}
+        self.digests = [
+            known[paper.id] if paper.id in known else _digest(paper, texts[paper.id])
+            for paper in self.ordered
+        ]
         self.scale = _scale(len(self.ordered))
         self.limit = limit
         self.workers = workers
@@ -607,6 +666,8 @@ class _Run:
                         raise _MalformedState
                     vectors.append(vector)
                     continue
+                if paper_id not in self.texts:
+                    raise _NeedsText
                 bag = bags[index] = _Bag.of(
                     _bag(self.ordered[index].title, self.texts[paper_id], self.stems)
                 )
