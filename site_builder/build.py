@@ -112,6 +112,8 @@ class _Inputs:
     """Of everything."""
     others: str
     """Of everything but the papers folder: the same when only papers changed."""
+    papers: list[tuple[str, int, int]]
+    """The path, size and modification time of each paper file."""
 
 
 def _inputs(config: SiteConfig) -> _Inputs:
@@ -126,7 +128,14 @@ def _inputs(config: SiteConfig) -> _Inputs:
     )
     _, paper_names, paper_values = papers
     digest = digest_text(others, _names_digest(paper_names), stamps_digest(paper_values))
-    return _Inputs(digest=digest, others=others)
+    files = [
+        (name, size, mtime)
+        for name, size, mtime in zip(
+            paper_names, paper_values[::2], paper_values[1::2], strict=True
+        )
+        if size >= 0 and name.endswith(".md")
+    ]
+    return _Inputs(digest=digest, others=others, papers=files)
 
 
 def _names_digest(names: list[str]) -> str:
@@ -152,10 +161,13 @@ def _stats(
     names: list[str],
     values: list[int],
     apart: tuple[str, list[str], list[int]] | None = None,
+    *,
+    whole: bool = False,
 ) -> None:
     """Note `top` and, for a folder, everything below it: the path of each folder with
-    `_FOLDER`, the name of each file with its size and modification time. The folder at path
-    `apart[0]` and what it holds are noted in `apart`'s lists instead.
+    `_FOLDER`, the name of each file (its path if `whole`) with its size and modification
+    time. The folder at path `apart[0]` and what it holds are noted in `apart`'s lists
+    instead, with each file's path.
 
     Entries come in the order the folder lists them, not sorted: sorting cost more than all the
     rest, and a listing that came out in another order would only mean one build too many."""
@@ -176,13 +188,13 @@ def _stats(
                 folders.append(entry.path)
             else:
                 info = entry.stat()
-                names.append(entry.name)
+                names.append(entry.path if whole else entry.name)
                 values.extend((info.st_size, info.st_mtime_ns))
     for folder in folders:
         if apart is not None and folder == apart[0]:
-            _stats(folder, apart[1], apart[2])
+            _stats(folder, apart[1], apart[2], whole=True)
         else:
-            _stats(folder, names, values, apart)
+            _stats(folder, names, values, apart, whole=whole)
 
 
 def build(
@@ -228,6 +240,7 @@ def build(
                     output_dir,
                     inputs=inputs.digest,
                     others=inputs.others,
+                    papers=inputs.papers,
                     started=started,
                 )
                 if quick is not None:

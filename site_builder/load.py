@@ -10,7 +10,7 @@ import re
 import sys
 import time
 import typing
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -82,14 +82,13 @@ def vouch(fingerprinter: Fingerprinter, paper: Paper, row: CachedPaper) -> None:
 
 
 def changed_files(
-    papers_dir: Path, topics: Collection[str], stamps: Mapping[str, str]
+    files: Sequence[tuple[str, int, int]], topics: Collection[str], stamps: Mapping[str, str]
 ) -> list[tuple[Path, str]] | None:
-    """The paper files whose stamp differs from theirs in `stamps` (`CachedPaper.stamp`, by
-    path), each with its stamp now; None when a file was added or removed since."""
+    """Of the paper `files` (path, size and modification time of each), those whose stamp
+    differs from theirs in `stamps` (`CachedPaper.stamp`, by path), each with its stamp now;
+    None when a file was added or removed since."""
     tag = digest_bytes(_salt(topics))[:8]
     racy = time.time_ns() - _RACY_NS
-    files: list[tuple[str, int, int]] = []
-    _stat_strings(str(papers_dir), files)
     if len(files) != len(stamps):
         return None
     changed = []
@@ -101,21 +100,6 @@ def changed_files(
         if not stamp or stamp != known:
             changed.append((Path(path), stamp))
     return changed
-
-
-def _stat_strings(folder: str, found: list[tuple[str, int, int]]) -> None:
-    """`_paper_stats` by path strings (as the cache keys them), in no particular order: no
-    `Path` made for each of thousands of files."""
-    try:
-        entries = list(os.scandir(folder))
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    for entry in entries:
-        if entry.is_dir():
-            _stat_strings(entry.path, found)
-        elif entry.name.endswith(".md"):
-            info = entry.stat()
-            found.append((entry.path, info.st_size, info.st_mtime_ns))
 
 
 def reread(

@@ -35,13 +35,14 @@ the search files are patched (`search.patch_index`). When any of this cannot be 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from . import dependencies, render
 from .build import SEARCH_SOURCE, BuildReport
-from .cache import BuildCache, CachedPaper, OutputRecord
+from .cache import BuildCache, CachedPaper, OutputRecord, OutputStamps, stamps_digest
 from .config import SiteConfig
 from .enrich import TextStore, summarize, text_key, vouch
 from .enrich.archives import day_period
@@ -55,7 +56,7 @@ from .load import changed_files, paper_from_row, reread
 from .load import vouch as vouch_paper
 from .models import Author, Catalog, EnrichedPaper, Paper, RenderedText, Topic
 from .search import paper_document, patch_index
-from .writer import output_stamps, replace_file
+from .writer import output_values, replace_file
 
 __all__ = ["FACTS", "facts", "quick_build"]
 
@@ -111,10 +112,12 @@ def quick_build(
     *,
     inputs: str,
     others: str,
+    papers: Sequence[tuple[str, int, int]],
     started: float,
 ) -> BuildReport | None:
     """Build by the quick path if it applies (see the module's description), else None.
-    `inputs` and `others` are the digests of the build's inputs (`build._Inputs`)."""
+    `inputs` and `others` are the digests of the build's inputs and `papers` its paper files
+    (`build._Inputs`)."""
     known = cache.blob(FACTS, FACTS_VERSION)
     if not (
         isinstance(known, dict)
@@ -124,20 +127,50 @@ def quick_build(
     ):
         return None
     topics = [rule.slug for rule in config.topics]
-    changed = changed_files(config.papers_dir, topics, cache.paper_stamps())
+    changed = changed_files(papers, topics, cache.paper_stamps())
     if not changed:
         return None
     stamps = cache.output_stamps()
-    if stamps is None or output_stamps(output_dir, stamps.paths) != stamps.digest:
+    values = None if stamps is None else output_values(output_dir, stamps.paths)
+    if stamps is None or values is None or stamps_digest(values) != stamps.digest:
         return None
     try:
-        return _Quick(config, cache, output_dir, known).run(changed, inputs, started)
+        quick = _Quick(config, cache, output_dir, known)
+        return quick.run(changed, _Outputs(stamps, values), inputs, started)
     except (_NotQuick, ContentError):
         return None
 
 
 class _NotQuick(Exception):
     """The change is not one the quick path can make."""
+
+
+class _Outputs:
+    """The records of the outputs this build writes, read by key, and the sizes and times of
+    all outputs, for the summary the no-op check reads (`cache.OutputStamps`)."""
+
+    def __init__(self, stamps: OutputStamps, values: list[int]) -> None:
+        self.paths, self.values, self.bytes = list(stamps.paths), values, stamps.bytes
+        self.records: dict[str, OutputRecord] = {}
+
+    def record(self, cache: BuildCache, path: str) -> OutputRecord | None:
+        if path not in self.records:
+            self.records.update(cache.outputs_at([path]))
+        return self.records.get(path)
+
+    def replace(self, path: str, old: OutputRecord | None, new: OutputRecord) -> None:
+        """`new` is `path`'s record now, where `old` was."""
+        self.records[path] = new
+        if old is None:
+            self.paths.append(path)
+            self.values += [new.size, new.mtime]
+        else:
+            at = 2 * self.paths.index(path)
+            self.values[at : at + 2] = [new.size, new.mtime]
+        self.bytes += new.size - (old.size if old is not None else 0)
+
+    def stamps(self) -> OutputStamps:
+        return OutputStamps(paths=self.paths, digest=stamps_digest(self.values), bytes=self.bytes)
 
 
 class _Quick:
@@ -154,7 +187,9 @@ class _Quick:
         self.relisted: list[str] = []
         """Papers not edited whose related lists move: their pages are made again too."""
 
-    def run(self, changed: list[tuple[Path, str]], inputs: str, started: float) -> BuildReport:
+    def run(
+        self, changed: list[tuple[Path, str]], outputs: _Outputs, inputs: str, started: float
+    ) -> BuildReport:
         cache, files = self.cache, self.facts["files"]
         topics = [rule.slug for rule in self.config.topics]
         old_rows = cache.papers_at(str(path) for path, _ in changed)
@@ -178,7 +213,6 @@ class _Quick:
         catalog = self._catalog(edited, related_rows)
         renderer = render.Renderer(catalog)
         self._check_templates(renderer)
-        records = cache.outputs()
         ids = [*(paper.id for paper, _, _ in edited), *self.relisted]
         pages = render.plan_paper_pages(catalog, ids)
         # The analyses of every template stay as the last full build stored them.
@@ -186,8 +220,9 @@ class _Quick:
             pages, renderer, self.fingerprinter, cache, keep_analyses=False
         )
         reasons: dict[str, str] = {}
+        outputs.records.update(cache.outputs_at(page.path for page in pages))
         for page, source in zip(pages, sources, strict=True):
-            old_record = records.get(page.path)
+            old_record = outputs.records.get(page.path)
             if old_record is None or old_record.source.split(".")[:2] != [
                 source.template,
                 source.shared,
@@ -195,13 +230,14 @@ class _Quick:
                 raise _NotQuick
             written[page.path] = (renderer.render(page), source.encode())
             reasons[page.path] = source.changed_part(old_record.source)
-        search_state = self._search(catalog, edited, records, written)
-        changed_records = self._write(written, records, reasons)
+        search_state = self._search(catalog, edited, written)
+        changed_records = self._write(written, outputs, reasons)
+        stamps = outputs.stamps()
         with cache.transaction():
             cache.update_papers(new_rows, removed=())
             if related_rows:
                 cache.store_related(RELATED_VERSION, self.header, related_rows)
-            cache.update_outputs(changed_records, records)
+            cache.update_outputs(changed_records, stamps)
             if search_state is not None:
                 cache.store_blob("search", "state", search_state)
             cache.store_blob("inputs", inputs, [self.facts["papers"], self.facts["pages"]])
@@ -209,11 +245,11 @@ class _Quick:
             output_dir=self.config.output_dir,
             papers=self.facts["papers"],
             pages=self.facts["pages"],
-            files=len(records),
-            bytes=sum(record.size for record in records.values()),
+            files=len(stamps.paths),
+            bytes=stamps.bytes,
             seconds=time.perf_counter() - started,
             written=len(reasons),
-            unchanged=len(records) - len(reasons),
+            unchanged=len(stamps.paths) - len(reasons),
             reasons=tuple(reasons.items()),
             quick=True,
         )
@@ -389,7 +425,6 @@ class _Quick:
         self,
         catalog: Catalog,
         edited: list[tuple[Paper, CachedPaper, RenderedText]],
-        records: dict[str, OutputRecord],
         written: dict[str, tuple[bytes, str]],
     ) -> dict[str, Any] | None:
         """The search files holding the edited papers' documents, added to `written`; the
@@ -407,7 +442,10 @@ class _Quick:
 
         def read(path: str) -> bytes | None:
             # Every output is as the last build left it (checked before this path started).
-            return self.output_dir.joinpath(path).read_bytes() if path in records else None
+            try:
+                return self.output_dir.joinpath(path).read_bytes()
+            except FileNotFoundError:
+                return None
 
         index = patch_index(state, read, docs)
         if index is None:
@@ -419,25 +457,23 @@ class _Quick:
     def _write(
         self,
         written: dict[str, tuple[bytes, str]],
-        records: dict[str, OutputRecord],
+        outputs: _Outputs,
         reasons: dict[str, str],
     ) -> dict[str, OutputRecord]:
         """Write the files of `written` whose bytes changed, in place, one at a time; update
-        `records` and `reasons` (only files written have one). Returns the changed records."""
+        `outputs` and `reasons` (only files written have one). Returns the changed records."""
         changed = {}
         for path, (data, source) in written.items():
             digest = digest_bytes(data)
-            old = records.get(path)
+            old = outputs.record(self.cache, path)
             if old is not None and old.hash == digest:
                 reasons.pop(path, None)
                 if old.source != source:
-                    changed[path] = records[path] = OutputRecord(
-                        source, old.hash, old.size, old.mtime
-                    )
+                    changed[path] = OutputRecord(source, old.hash, old.size, old.mtime)
+                    outputs.replace(path, old, changed[path])
                 continue
             stat = replace_file(self.output_dir, path, data)
-            changed[path] = records[path] = OutputRecord(
-                source, digest, stat.st_size, stat.st_mtime_ns
-            )
+            changed[path] = OutputRecord(source, digest, stat.st_size, stat.st_mtime_ns)
+            outputs.replace(path, old, changed[path])
             reasons.setdefault(path, "new file" if old is None else "its content changed")
         return changed

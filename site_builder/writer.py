@@ -31,6 +31,7 @@ __all__ = [
     "commit_pending",
     "output_stamps",
     "output_stats",
+    "output_values",
     "pending_dir",
     "remove_outputs",
     "replace_file",
@@ -220,6 +221,13 @@ def output_stats(output_dir: Path, paths: Iterable[str]) -> Iterator[os.stat_res
 def output_stamps(output_dir: Path, paths: Sequence[str]) -> str | None:
     """`stamps_digest` of the size and modification time each of `paths` (files under
     `output_dir`) has now, or None if one is missing."""
+    values = output_values(output_dir, paths)
+    return None if values is None else stamps_digest(values)
+
+
+def output_values(output_dir: Path, paths: Sequence[str]) -> list[int] | None:
+    """The size and modification time each of `paths` (files under `output_dir`) has now,
+    one after the other, or None if one is missing."""
     values: list[int] = []
     add = values.extend
     try:
@@ -227,4 +235,4 @@ def output_stamps(output_dir: Path, paths: Sequence[str]) -> str | None:
             add((info.st_size, info.st_mtime_ns))
     except OSError:
         return None
-    return stamps_digest(values)
+    return values

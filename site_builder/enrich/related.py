@@ -594,6 +594,9 @@ class _Run:
         self, lists: Sequence[list[str]], rows: Mapping[str, Any]
     ) -> dict[str, tuple[str, ...]]:
         by_id = dict(zip(rows, map(tuple, lists), strict=True))
+        # A stored list naming a paper there is not is no list: the state is not trusted.
+        if not set().union(*by_id.values()) <= by_id.keys():
+            raise _MalformedState
         return {paper.id: by_id[paper.id] for paper in self.papers}
 
     def _bags(self, fresh: Sequence[int]) -> dict[int, _Bag]:
