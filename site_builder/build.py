@@ -83,6 +83,7 @@ class BuildReport:
             f"Built {self.papers} papers into {self.output_dir}: {self.pages} pages, "
             f"{self.files} files ({self.bytes / 1024:.0f} KiB); {self.written} written, "
             f"{self.unchanged} unchanged, {self.removed} removed in {self.seconds:.2f} s"
+            + (" (quick build: only abstracts or notes changed)" if self.quick else "")
         )
 
 

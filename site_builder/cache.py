@@ -378,7 +378,26 @@ class BuildCache:
     def related_rows(self) -> dict[str, Any]:
         if self._db is None:
             return {}
-        return dict(map(_related_row, self._db.execute(_RELATED_ROWS)))
+        if sys.byteorder != "little":
+            return dict(map(_related_row, self._db.execute(_RELATED_ROWS)))
+        # `_related_row` inline, read from views of the packed numbers: every paper's row is
+        # read when a related list may move (0.96 -> 0.5 s at 100,000 papers).
+        rows: dict[str, Any] = {}
+        try:
+            for paper_id, digest, day, terms, vector, weights, related in self._db.execute(
+                _RELATED_ROWS
+            ):
+                rows[paper_id] = [
+                    digest,
+                    day,
+                    terms,
+                    memoryview(vector).cast("I").tolist(),
+                    memoryview(weights).cast("d").tolist(),
+                    related.split(_IDS_APART) if related else [],
+                ]
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise CacheCorrupt(f"related: {exc}") from None
+        return rows
 
     def related_rows_of(self, ids: Iterable[str]) -> dict[str, Any]:
         """`related_rows` of just `ids` (those the cache has), looked up by key."""
@@ -545,13 +564,16 @@ def _packed(kind: str, values: Sequence[Any]) -> bytes:
 def _unpacked(kind: str, data: Any) -> list[Any]:
     if not isinstance(data, bytes):
         raise CacheCorrupt(f"related: {type(data).__name__} where numbers were stored")
-    numbers = array(kind)
     try:
+        if sys.byteorder == "little":  # a view of the bytes: no copy, one call (every row)
+            view: Any = memoryview(data)
+            found: list[Any] = view.cast(kind).tolist()
+            return found
+        numbers = array(kind)
         numbers.frombytes(data)
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         raise CacheCorrupt(f"related: {exc}") from None
-    if sys.byteorder != "little":
-        numbers.byteswap()
+    numbers.byteswap()
     return numbers.tolist()
 
 

@@ -46,7 +46,12 @@ from .cache import BuildCache, CachedPaper, OutputRecord, OutputStamps, stamps_d
 from .config import SiteConfig
 from .enrich import TextStore, summarize, text_key, vouch
 from .enrich.archives import day_period
-from .enrich.related import RELATED_VERSION, update_for_text, update_from_state
+from .enrich.related import (
+    RELATED_VERSION,
+    collector_paused,
+    update_for_text,
+    update_from_state,
+)
 from .enrich.topics import TopicMatcher
 from .enrich.trending import score
 from .errors import ContentError
@@ -135,8 +140,11 @@ def quick_build(
     if stamps is None or values is None or stamps_digest(values) != stamps.digest:
         return None
     try:
-        quick = _Quick(config, cache, output_dir, known)
-        return quick.run(changed, _Outputs(stamps, values), inputs, started)
+        # Reading every related row makes 100,000s of lists, none in a cycle: the collector
+        # would only walk them again and again.
+        with collector_paused():
+            quick = _Quick(config, cache, output_dir, known)
+            return quick.run(changed, _Outputs(stamps, values), inputs, started)
     except (_NotQuick, ContentError):
         return None
 

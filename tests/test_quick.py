@@ -261,3 +261,12 @@ def test_quick_and_clean_builds_are_byte_identical(
             paper.write_text(re.sub(r"(?m)^rank: \d+$", f"rank: {number + 1}", text, count=1))
         _build(copy)
         assert tree(copy / "_site") == _clean(copy, scratch / "clean")
+
+
+def test_the_summary_says_the_build_was_quick(site: Path) -> None:
+    _build(site)
+    _append(_unfed(site), NOTES + "Noted.")
+    report = _build(site)
+    assert report.quick
+    assert report.summary().endswith(" (quick build: only abstracts or notes changed)")
+    assert "quick" not in _build(site).summary()

@@ -473,13 +473,17 @@ def update_from_state(
         return None
     papers: list[Any] = []
     digests: dict[str, str] = {}
+    days: dict[int, date] = {}  # a site has few days: one date each, not one per paper
     for paper_id, row in rows.items():
         if paper_id in changed:
             papers.append(changed[paper_id][0])
             continue
         if not (isinstance(row, list) and len(row) == len(_ROW_PARTS) and type(row[_DAY]) is int):
             return None
-        papers.append(_Known(paper_id, date.fromordinal(row[_DAY])))
+        day = days.get(row[_DAY])
+        if day is None:
+            day = days[row[_DAY]] = date.fromordinal(row[_DAY])
+        papers.append(_Known(paper_id, day))
         digests[paper_id] = row[_DIGEST]
     texts = {paper_id: plain for paper_id, (_, plain) in changed.items()}
     with collector_paused():
