@@ -270,3 +270,18 @@ def test_the_summary_says_the_build_was_quick(site: Path) -> None:
     assert report.quick
     assert report.summary().endswith(" (quick build: only abstracts or notes changed)")
     assert "quick" not in _build(site).summary()
+
+
+def test_a_broken_paper_is_reported_by_the_full_build(site: Path) -> None:
+    """The quick path reads the changed files first: one that does not parse is left to the
+    full build, which names the file, line and field and leaves the site as it was."""
+    _build(site)
+    before = tree(site / "_site")
+    paper = _unfed(site)
+    text = paper.read_text("utf-8")
+    paper.write_text(re.sub(r"(?m)^featured: .*$", "featured: not-a-date", text, count=1))
+    with pytest.raises(SiteError) as raised:
+        _build(site)
+    assert str(paper) in str(raised.value)
+    assert "featured" in str(raised.value)
+    assert tree(site / "_site") == before
