@@ -113,8 +113,20 @@ class _Inputs:
     """Of everything."""
     others: str
     """Of everything but the papers folder: the same when only papers changed."""
-    papers: list[tuple[str, int, int]]
-    """The path, size and modification time of each paper file."""
+    paper_names: list[str]
+    """The path of everything under the papers folder, folders too, in walk order."""
+    paper_values: list[int]
+    """The size and modification time of each of `paper_names`, one after the other
+    (`_FOLDER` for a folder)."""
+
+    def papers(self) -> list[tuple[str, int, int]]:
+        """The path, size and modification time of each paper file."""
+        values = self.paper_values
+        return [
+            (name, size, mtime)
+            for name, size, mtime in zip(self.paper_names, values[::2], values[1::2], strict=True)
+            if size >= 0 and name.endswith(".md")
+        ]
 
 
 def _inputs(config: SiteConfig) -> _Inputs:
@@ -129,14 +141,7 @@ def _inputs(config: SiteConfig) -> _Inputs:
     )
     _, paper_names, paper_values = papers
     digest = digest_text(others, _names_digest(paper_names), stamps_digest(paper_values))
-    files = [
-        (name, size, mtime)
-        for name, size, mtime in zip(
-            paper_names, paper_values[::2], paper_values[1::2], strict=True
-        )
-        if size >= 0 and name.endswith(".md")
-    ]
-    return _Inputs(digest=digest, others=others, papers=files)
+    return _Inputs(digest, others, paper_names, paper_values)
 
 
 def _names_digest(names: list[str]) -> str:
@@ -241,7 +246,7 @@ def build(
                     output_dir,
                     inputs=inputs.digest,
                     others=inputs.others,
-                    papers=inputs.papers,
+                    papers=inputs.papers(),
                     started=started,
                 )
                 if quick is not None:

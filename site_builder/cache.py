@@ -123,8 +123,22 @@ _PLAIN_TEXTS = (
 """Each text's digest and plain text, from rows that hold three texts (the HTML is checked by
 SQLite, not read)."""
 _PAPER_ROWS = "SELECT path, digest, stamp, data, abstract, notes FROM papers"
+_OUTPUT_ROWS = "SELECT path, source, hash, size, mtime FROM outputs"
 _KEYS_PER_QUERY = 500
 """Keys looked up by one query: fewer than SQLite's smallest limit on parameters (999)."""
+
+
+def _output_record(row: Sequence[Any]) -> tuple[str, OutputRecord]:
+    return row[0], OutputRecord(str(row[1]), str(row[2]), int(row[3]), int(row[4]))
+
+
+def _by_keys(db: sqlite3.Connection, query: str, keys: Iterable[str]) -> Iterator[Any]:
+    """The rows of `query`, which ends with the key column of a condition, whose key is one of
+    `keys`: looked up `_KEYS_PER_QUERY` keys at a time."""
+    wanted = list(dict.fromkeys(keys))
+    for first in range(0, len(wanted), _KEYS_PER_QUERY):
+        some = wanted[first : first + _KEYS_PER_QUERY]
+        yield from db.execute(f"{query} IN ({','.join('?' * len(some))})", some)
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,15 +243,9 @@ class BuildCache:
         found: dict[str, CachedPaper] = {}
         if self._db is None:
             return found
-        wanted = list(dict.fromkeys(paths))
         try:
-            for first in range(0, len(wanted), _KEYS_PER_QUERY):
-                some = wanted[first : first + _KEYS_PER_QUERY]
-                marks = ",".join("?" * len(some))
-                query = f"{_PAPER_ROWS} WHERE path IN ({marks})"
-                found.update(
-                    (row[0], CachedPaper(*row[1:])) for row in self._db.execute(query, some)
-                )
+            for row in _by_keys(self._db, f"{_PAPER_ROWS} WHERE path", paths):
+                found[row[0]] = CachedPaper(*row[1:])
         except TypeError as exc:
             raise CacheCorrupt(str(exc)) from None
         return found
@@ -283,13 +291,9 @@ class BuildCache:
         db = self._reader() if forked else self._db
         if db is None or not digests:
             return {}
-        keys = list(dict.fromkeys(digests))
         found: dict[str, str] = {}
         try:
-            for first in range(0, len(keys), _KEYS_PER_QUERY):
-                some = keys[first : first + _KEYS_PER_QUERY]
-                marks = ",".join("?" * len(some))
-                found.update(db.execute(f"{_PLAIN_TEXTS} AND digest IN ({marks})", some))
+            found.update(_by_keys(db, f"{_PLAIN_TEXTS} AND digest", digests))
         except sqlite3.Error:
             if not forked:
                 raise
@@ -401,16 +405,9 @@ class BuildCache:
 
     def related_rows_of(self, ids: Iterable[str]) -> dict[str, Any]:
         """`related_rows` of just `ids` (those the cache has), looked up by key."""
-        found: dict[str, Any] = {}
         if self._db is None:
-            return found
-        wanted = list(dict.fromkeys(ids))
-        for first in range(0, len(wanted), _KEYS_PER_QUERY):
-            some = wanted[first : first + _KEYS_PER_QUERY]
-            marks = ",".join("?" * len(some))
-            query = f"{_RELATED_ROWS} WHERE id IN ({marks})"
-            found.update(map(_related_row, self._db.execute(query, some)))
-        return found
+            return {}
+        return dict(map(_related_row, _by_keys(self._db, f"{_RELATED_ROWS} WHERE id", ids)))
 
     def store_related(
         self,
@@ -443,10 +440,7 @@ class BuildCache:
         if self._db is None:
             return {}
         try:
-            return {
-                row[0]: OutputRecord(str(row[1]), str(row[2]), int(row[3]), int(row[4]))
-                for row in self._db.execute("SELECT path, source, hash, size, mtime FROM outputs")
-            }
+            return dict(map(_output_record, self._db.execute(_OUTPUT_ROWS)))
         except (TypeError, ValueError) as exc:
             raise CacheCorrupt(str(exc)) from None
 
@@ -489,18 +483,10 @@ class BuildCache:
         found: dict[str, OutputRecord] = {}
         if self._db is None:
             return found
-        wanted = list(dict.fromkeys(paths))
         try:
-            for first in range(0, len(wanted), _KEYS_PER_QUERY):
-                some = wanted[first : first + _KEYS_PER_QUERY]
-                marks = ",".join("?" * len(some))
-                query = (
-                    f"SELECT path, source, hash, size, mtime FROM outputs WHERE path IN ({marks})"
-                )
-                found.update(
-                    (row[0], OutputRecord(str(row[1]), str(row[2]), int(row[3]), int(row[4])))
-                    for row in self._db.execute(query, some)
-                )
+            found.update(
+                map(_output_record, _by_keys(self._db, f"{_OUTPUT_ROWS} WHERE path", paths))
+            )
         except (TypeError, ValueError) as exc:
             raise CacheCorrupt(str(exc)) from None
         return found
