@@ -38,7 +38,7 @@ import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from . import dependencies, render
 from .build import SEARCH_SOURCE, BuildReport
@@ -110,6 +110,31 @@ _FACT_KINDS = {
 }
 
 
+def _valid(known: Any, config: SiteConfig) -> TypeGuard[dict[str, Any]]:
+    """Whether `known` holds facts as `facts` stores them, of topics `config` has: facts of
+    another shape are not trusted (the full build stores them again)."""
+    if not (
+        isinstance(known, dict)
+        and all(isinstance(known.get(key), kind) for key, kind in _FACT_KINDS.items())
+    ):
+        return False
+    try:
+        date.fromisoformat(known["updated"])
+        date.fromisoformat(known["now"])
+    except ValueError:
+        return False
+    texts = [*known["topics"], *known["feeds"], *known["templates"], *known["files"].values()]
+    return (
+        all(isinstance(text, str) for text in texts)
+        and set(known["topics"]) <= {rule.slug for rule in config.topics}
+        and all(isinstance(slug, str) for slug in known["slugs"].values())
+        and all(
+            isinstance(ids, list) and all(isinstance(i, str) for i in ids)
+            for ids in known["days"].values()
+        )
+    )
+
+
 def quick_build(
     config: SiteConfig,
     cache: BuildCache,
@@ -125,8 +150,7 @@ def quick_build(
     (`build._Inputs`)."""
     known = cache.blob(FACTS, FACTS_VERSION)
     if not (
-        isinstance(known, dict)
-        and all(isinstance(known.get(key), kind) for key, kind in _FACT_KINDS.items())
+        _valid(known, config)
         and known["others"] == others
         and cache.blob("output_dir", str(output_dir)) is not None
     ):

@@ -285,3 +285,28 @@ def test_a_broken_paper_is_reported_by_the_full_build(site: Path) -> None:
     assert str(paper) in str(raised.value)
     assert "featured" in str(raised.value)
     assert tree(site / "_site") == before
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"now": "not a day"},
+        {"topics": ["no-such-topic"]},
+        {"days": {"2025-03-13": [1, 2]}},
+        {"slugs": {"A. Author": 5}},
+        {"files": []},
+    ],
+)
+def test_facts_of_another_shape_are_not_trusted(
+    site: Path, tmp_path: Path, damage: dict[str, object]
+) -> None:
+    _build(site)
+    paper, facts = _unfed(site), _facts(site)
+    cache = BuildCache.open(site)
+    try:
+        cache.store_blob(FACTS, FACTS_VERSION, {**facts, **damage})
+    finally:
+        cache.close()
+    _append(paper, NOTES + "Noted.")
+    assert not _build(site).quick
+    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
