@@ -26,8 +26,8 @@ NOW = date(2026, 6, 12)
 NOTES = "\n\n## Notes\n\n"
 
 
-def _build(site: Path, **options: object) -> BuildReport:
-    return build(load_config(site, now=NOW), workers=1, **options)  # type: ignore[arg-type]
+def _build(site: Path) -> BuildReport:
+    return build(load_config(site, now=NOW), workers=1)
 
 
 def _clean(site: Path, scratch: Path) -> dict[str, bytes]:
