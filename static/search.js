@@ -207,6 +207,8 @@ form.addEventListener("submit", (event) => {
   run(input.value);
 });
 
-const initial = new URL(location.href).searchParams.get("q") || "";
-input.value = initial;
-run(initial);
+// A query in the address wins; else whatever was typed before this module ran (it runs
+// after the page is parsed, and a quick visitor may have typed already) is kept and searched.
+const initial = new URL(location.href).searchParams.get("q");
+if (initial !== null) input.value = initial;
+run(input.value);

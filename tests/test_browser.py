@@ -13,7 +13,7 @@ from urllib.request import urlopen
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 
 from site_builder import search
 from site_builder.cli import main
@@ -133,6 +133,29 @@ def test_search_finds_a_word_and_opens_the_result(page: Page, site_url: str) -> 
     results.first.locator("a").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(title)
     assert re.search("hallucinat", page.locator("main").inner_text(), re.IGNORECASE)
+
+
+def test_a_query_typed_before_the_script_runs_is_kept_and_searched(
+    page: Page, site_url: str
+) -> None:
+    """The search script runs once the page is parsed: what a quick reader typed before that
+    stays in the box and is searched (it was wiped, and this very test's sibling above failed
+    now and then for it)."""
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:  # Playwright calls a function, not a bound builtin
+        held.append(route)  # the script is sent only once let go, below
+
+    page.route("**/static/search.js", hold)
+    page.goto(site_url + "search/", wait_until="commit")
+    box = page.get_by_role("searchbox")
+    box.fill("hallucination")
+    while not held:
+        page.wait_for_timeout(20)
+    held[0].continue_()
+    expect(page.locator("#search-results li").first).to_be_visible()
+    expect(box).to_have_value("hallucination")
+    expect(page.locator("#search-status")).to_contain_text("results for “hallucination”")
 
 
 def _matches(site_url: str, query: str) -> int:
