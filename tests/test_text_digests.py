@@ -113,11 +113,16 @@ def test_a_notes_edit_renders_the_papers_own_page_alone(papers_site: Path, tmp_p
     _same_as_clean(papers_site, tmp_path / "clean")
 
 
+def _written_after_an_abstract_edit(site: Path) -> set[str]:
+    """The files a build writes after a sentence is added to the end of the paper's abstract
+    (after its summary's end)."""
+    _build(site)
+    _edit(site, "first-order statistics.", "first-order statistics, and agrees.")
+    return {path for path, _ in _build(site).reasons}
+
+
 def test_feeds_follow_an_abstract_edit_lists_do_not_show(papers_site: Path, tmp_path: Path) -> None:
-    _build(papers_site)
-    _edit(papers_site, "first-order statistics.", "first-order statistics, and agrees.")
-    report = _build(papers_site)
-    written = {path for path, _ in report.reasons}
+    written = _written_after_an_abstract_edit(papers_site)
     assert OWN_PAGE in written
     assert "feeds/trending.rss.xml" in written
     assert b"and agrees." in (papers_site / "_site" / "feeds" / "trending.rss.xml").read_bytes()
@@ -135,10 +140,7 @@ def test_a_theme_whose_lists_show_abstracts_follows_abstract_edits(
     entry.write_text(
         source.replace("{{ item.summary }}", "{{ item.abstract_html | safe }}"), "utf-8"
     )
-    _build(papers_site)
-    _edit(papers_site, "first-order statistics.", "first-order statistics, and agrees.")
-    report = _build(papers_site)
-    written = {path for path, _ in report.reasons}
+    written = _written_after_an_abstract_edit(papers_site)
     assert OWN_PAGE in written
     assert "index.html" in written
     assert b"and agrees." in (papers_site / "_site" / "index.html").read_bytes()
