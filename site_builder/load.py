@@ -71,14 +71,19 @@ def load_papers(
     loaded, listings = _load(papers_dir, topics, cache or BuildCache.disabled(), workers)
     if cache is not None and fingerprinter is not None:
         for paper, listing in zip(loaded, listings, strict=True):
-            fingerprinter.vouch(paper, digest_text("Paper", listing, str(paper.path)))
+            fingerprinter.vouch(paper, _vouched(listing, paper))
     return loaded
 
 
 def vouch(fingerprinter: Fingerprinter, paper: Paper, row: CachedPaper) -> None:
     """Tell `fingerprinter` the digest of `paper`, read from cache row `row`, as
     `load_papers` does."""
-    fingerprinter.vouch(paper, digest_text("Paper", digest_text(row.data), str(paper.path)))
+    fingerprinter.vouch(paper, _vouched(digest_text(row.data), paper))
+
+
+def _vouched(listing: str, paper: Paper) -> str:
+    """The digest vouched for `paper`, from `listing`, the digest of its row's JSON."""
+    return digest_text("Paper", listing, str(paper.path))
 
 
 def changed_files(
@@ -87,8 +92,7 @@ def changed_files(
     """Of the paper `files` (path, size and modification time of each), those whose stamp
     differs from theirs in `stamps` (`CachedPaper.stamp`, by path), each with its stamp now;
     None when a file was added or removed since."""
-    tag = digest_bytes(_salt(topics))[:8]
-    racy = time.time_ns() - _RACY_NS
+    stamp_of = _stamper(topics)
     if len(files) != len(stamps):
         return None
     changed = []
@@ -96,7 +100,7 @@ def changed_files(
         known = stamps.get(path)
         if known is None:
             return None
-        stamp = f"{tag}:{size}:{mtime}" if mtime < racy else ""
+        stamp = stamp_of(size, mtime)
         if not stamp or stamp != known:
             changed.append((Path(path), stamp))
     return changed
@@ -121,6 +125,14 @@ def _salt(topics: Collection[str]) -> bytes:
     return f"{PARSER_VERSION}\x00{','.join(sorted(topics))}\x00".encode()
 
 
+def _stamper(topics: Collection[str]) -> Callable[[int, int], str]:
+    """A file's stamp (`CachedPaper.stamp`) from its size and modification time: empty for a
+    file too new to vouch for its bytes."""
+    tag = digest_bytes(_salt(topics))[:8]
+    racy = time.time_ns() - _RACY_NS
+    return lambda size, mtime: f"{tag}:{size}:{mtime}" if mtime < racy else ""
+
+
 # A file modified this recently could be modified again with the same size and time stamp (file
 # systems keep times in ticks): its stamp is not trusted, so the next build reads it again.
 _RACY_NS = 2_000_000_000
@@ -143,11 +155,10 @@ def _load(
     """The papers and a digest of each one's fields but the abstract and notes (of the JSON
     its cache row holds them in)."""
     salt = _salt(topics)
-    tag = digest_bytes(salt)[:8]
     known = cache.papers()
-    racy = time.time_ns() - _RACY_NS
+    stamp_of = _stamper(topics)
     files = _paper_stats(papers_dir)
-    stamps = [f"{tag}:{size}:{mtime}" if mtime < racy else "" for _, size, mtime in files]
+    stamps = [stamp_of(size, mtime) for _, size, mtime in files]
     rows = [known.get(str(path)) for path, _, _ in files]
     unread = [
         index
