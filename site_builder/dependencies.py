@@ -157,15 +157,21 @@ def _valid_analysis(analysis: Any) -> bool:
 # What a paper shows only on its own page (`EnrichedPaper` and `Paper` attributes): its
 # abstract, notes and related papers, which the digests of lists leave out.
 _OWN_PAGE_FIELDS = frozenset(
-    ("abstract", "notes", "abstract_html", "notes_html", "abstract_text", "rendered", "texts")
-) | {"related"}
+    (
+        *("abstract", "notes", "related"),
+        *("abstract_html", "notes_html", "abstract_text", "rendered", "texts"),
+    )
+)
 _READS = ("none", "item", "any")
 # Shared mappings a template may index with a computed key: they hold no papers.
 _PLAIN_MAPPINGS = frozenset({"topics", "author_slugs"})
 # Filters and tests that read the attributes their arguments name.
 _ATTRIBUTE_READERS = frozenset(
-    ("attr", "map", "selectattr", "rejectattr", "sort", "groupby", "sum", "unique", "min", "max")
-) | {"join"}
+    (
+        *("attr", "map", "selectattr", "rejectattr", "sort", "groupby"),
+        *("sum", "unique", "min", "max", "join"),
+    )
+)
 
 
 def _own_page_reads(tree: nodes.Template) -> str:
@@ -271,16 +277,14 @@ def page_sources(
             # Rendering reports the error with its file and line; here the page just has no
             # usable digest.
             deps[name] = TemplateDeps(fingerprint="broken", names=frozenset())
-    contexts = _context_digests(
-        pages, [_with_own_page(page, deps[page.template]) for page in pages], fingerprinter, workers
-    )
+    with_own_page = [_with_own_page(page, deps[page.template]) for page in pages]
+    contexts = _context_digests(pages, with_own_page, fingerprinter, workers)
     shared_digests: dict[tuple[str, bool], str] = {}
     by_names: dict[tuple[frozenset[str], frozenset[str], bool], str] = {}
     sources = []
-    for page, context in zip(pages, contexts, strict=True):
+    for page, context, extras in zip(pages, contexts, with_own_page, strict=True):
         found = deps[page.template]
         local = frozenset(page.context)
-        extras = _with_own_page(page, found)
         key = (found.names, local, extras)
         shared = by_names.get(key)
         if shared is None:
