@@ -250,10 +250,10 @@ def own_page_of(value: Any) -> str | None:
     enriched paper, its related papers. None for anything else. For
     `Fingerprinter.digest_with_extras`."""
     if isinstance(value, EnrichedPaper):
-        key = value.text_key or _markdown_key(value.paper)
+        key = value.text_key or text_key(value.paper)
         return "\x1f".join(("own", key, *value.related))
     if isinstance(value, Paper):
-        return "own\x1f" + _markdown_key(value)
+        return "own\x1f" + text_key(value)
     return None
 
 
@@ -265,10 +265,6 @@ def abstracts_of(value: Any) -> str | None:
     if isinstance(value, Paper):
         return "abstract:" + digest_text(_TEXTS_VERSION, value.abstract)
     return None
-
-
-def _markdown_key(paper: Paper) -> str:
-    return digest_text(paper.abstract, paper.notes)
 
 
 def summarize(text: str, limit: int = SUMMARY_LENGTH) -> str:
