@@ -8,7 +8,8 @@ It remembers, between builds:
 - what each paper's Markdown renders to (HTML, plain text), keyed by the hash of the Markdown,
   read a row at a time where a page shows it (forked render workers open the file themselves);
 - related-paper lists with the state of their computation: a row per paper (only changed rows
-  are rewritten) and the collection-wide part as a named result;
+  are rewritten), with its term counts read only when asked for, and the collection-wide part
+  as a named result;
 - for each output file, the digest of what it was made from and the hash, size and modification
   time of what was written, so an unchanged page is neither rendered nor written again;
 - beside those, one row of "stamps": the output paths and a single digest of their sizes and
@@ -29,7 +30,7 @@ import re
 import sqlite3
 import sys
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ __all__ = [
 ]
 
 CACHE_DIR = ".cache"
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 """Raise when the layout or meaning of any table changes."""
 _FILE = "build.sqlite"
 _SCHEMA = """
@@ -65,7 +66,7 @@ CREATE TABLE texts (
 CREATE TABLE blobs (name TEXT PRIMARY KEY, digest TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE related (
     id TEXT PRIMARY KEY, digest TEXT NOT NULL, day INTEGER NOT NULL, terms TEXT NOT NULL,
-    vector BLOB NOT NULL, weights BLOB NOT NULL, related TEXT NOT NULL
+    vector BLOB NOT NULL, weights BLOB NOT NULL, related TEXT NOT NULL, counts BLOB
 );
 CREATE TABLE outputs (
     path TEXT PRIMARY KEY, source TEXT NOT NULL, hash TEXT NOT NULL,
@@ -409,17 +410,29 @@ class BuildCache:
             return {}
         return dict(map(_related_row, _by_keys(self._db, f"{_RELATED_ROWS} WHERE id", ids)))
 
+    def related_counts_of(self, ids: Iterable[str]) -> dict[str, list[int]]:
+        """The term counts (`related.RelatedState.counts`) kept of `ids`, by paper id."""
+        if self._db is None:
+            return {}
+        query = "SELECT id, counts FROM related WHERE counts IS NOT NULL AND id"
+        return {
+            paper_id: _unpacked("I", counts) for paper_id, counts in _by_keys(self._db, query, ids)
+        }
+
     def store_related(
         self,
         digest: str,
         header: Any,
         rows: dict[str, Any],
         *,
+        counts: Mapping[str, Sequence[int]],
         drop: Iterable[str] = (),
         replace: bool = False,
     ) -> None:
-        """Store `header` as the result "related" under `digest` and the `rows` by paper id, and
-        delete the rows of `drop` (or, with `replace`, every other row), in one transaction."""
+        """Store `header` as the result "related" under `digest` and the `rows` by paper id
+        with their term `counts`, and delete the rows of `drop` (or, with `replace`, every
+        other row), in one transaction. A stored row given no counts keeps its counts if its
+        terms are the same, else has none."""
         if self._db is None:
             return
         with self._transaction():
@@ -427,8 +440,8 @@ class BuildCache:
                 self._db.execute("DELETE FROM related")
             self._db.executemany("DELETE FROM related WHERE id=?", ((i,) for i in drop))
             self._db.executemany(
-                "INSERT OR REPLACE INTO related VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (_related_values(paper_id, row) for paper_id, row in rows.items()),
+                _STORE_RELATED_ROW,
+                (_related_values(key, row, counts.get(key)) for key, row in rows.items()),
             )
             self._db.execute(
                 "INSERT OR REPLACE INTO blobs VALUES ('related', ?, ?)", (digest, _encode(header))
@@ -536,6 +549,14 @@ class BuildCache:
 
 
 _RELATED_ROWS = "SELECT id, digest, day, terms, vector, weights, related FROM related"
+_STORE_RELATED_ROW = """
+INSERT INTO related VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET
+    digest = excluded.digest, day = excluded.day, vector = excluded.vector,
+    weights = excluded.weights, related = excluded.related,
+    counts = CASE WHEN excluded.counts IS NOT NULL THEN excluded.counts
+                  WHEN excluded.terms = related.terms THEN related.counts END,
+    terms = excluded.terms
+"""
 _IDS_APART = "\x1f"
 """Between a row's related ids: no id holds a control character (`load.py` refuses them)."""
 
@@ -563,7 +584,9 @@ def _unpacked(kind: str, data: Any) -> list[Any]:
     return numbers.tolist()
 
 
-def _related_values(paper_id: str, row: Sequence[Any]) -> tuple[Any, ...]:
+def _related_values(
+    paper_id: str, row: Sequence[Any], counts: Sequence[int] | None
+) -> tuple[Any, ...]:
     digest, day, terms, vector, weights, related = row
     return (
         paper_id,
@@ -573,6 +596,7 @@ def _related_values(paper_id: str, row: Sequence[Any]) -> tuple[Any, ...]:
         _packed("I", vector),
         _packed("d", weights),
         _IDS_APART.join(related),
+        None if counts is None else _packed("I", counts),
     )
 
 

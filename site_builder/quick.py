@@ -15,9 +15,9 @@ a full build would write the same files:
   its score (it follows from the unchanged fields).
 - The related lists that move can be found from the stored state alone: at once when no
   term's weight changes for any paper but the edited one (`related.update_for_text`), else
-  from every paper's stored row (`related.update_from_state`), unless a term's weight
-  changed (then the papers using it would have to be read again). Lists show no related
-  papers, so only the pages of the papers whose lists moved change.
+  from every paper's stored row (`related.update_from_state`), with the stored term counts
+  of the papers to weigh again when a term's weight changed. Lists show no related papers,
+  so only the pages of the papers whose lists moved change.
 - If its abstract changed, it is in no feed: feeds show abstracts (not notes).
 - No page template but the paper page's may show a paper's abstract or notes
   (`dependencies.own_page_reads`), and the paper page's template and site-wide parts of its
@@ -216,6 +216,8 @@ class _Quick:
         self.texts = TextStore(cache).rendered
         self.header: dict[str, Any] = {}
         """The related state's header, with the edited papers' terms counted."""
+        self.counts: dict[str, Sequence[int]] = {}
+        """The term counts of the related rows whose terms changed."""
         self.relisted: list[str] = []
         """Papers not edited whose related lists move: their pages are made again too."""
 
@@ -268,7 +270,7 @@ class _Quick:
         with cache.transaction():
             cache.update_papers(new_rows, removed=())
             if related_rows:
-                cache.store_related(RELATED_VERSION, self.header, related_rows)
+                cache.store_related(RELATED_VERSION, self.header, related_rows, counts=self.counts)
             cache.update_outputs(changed_records, stamps)
             if search_state is not None:
                 cache.store_blob("search", "state", search_state)
@@ -321,7 +323,7 @@ class _Quick:
             found = update_for_text(updated, rows.get(paper.id), paper, rendered.plain)
             if found is None:
                 return self._relisted(header, edited)
-            df, fresh[paper.id] = found
+            df, fresh[paper.id], self.counts[paper.id] = found
             updated = {**updated, "df": df}
         self.header = updated
         return fresh
@@ -332,11 +334,15 @@ class _Quick:
         """`_related` when some list moves: the update from every paper's row."""
         rows = self.cache.related_rows()
         found = update_from_state(
-            header, rows, {paper.id: (paper, rendered.plain) for paper, _, rendered in edited}
+            header,
+            rows,
+            {paper.id: (paper, rendered.plain) for paper, _, rendered in edited},
+            self.cache.related_counts_of,
         )
         if found is None:
             raise _NotQuick
         _, state = found
+        self.counts = state.counts
         self.header = state.to_json()
         new_rows = self.header.pop("papers")
         fresh = {key: row for key, row in new_rows.items() if rows.get(key) is not row}

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from site_builder.build import BuildReport, build
 from site_builder.cache import BuildCache
 from site_builder.config import load_config
+from site_builder.enrich.related import RELATED_VERSION
 from site_builder.errors import SiteError
 from site_builder.quick import FACTS, FACTS_VERSION
 
@@ -141,6 +142,62 @@ def test_an_edit_that_moves_related_lists_makes_those_papers_pages_again(
             break
     assert others  # another paper's related list moved
     assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+
+
+def test_an_edit_that_moves_a_words_weight_is_quick(site: Path, tmp_path: Path) -> None:
+    """A word only one other paper used weighs nothing; once the edited paper uses it too, it
+    weighs, and that other paper is weighed again from its stored term counts (its text is not
+    read): the build stays quick and writes what a clean build writes."""
+    _build(site)
+    paper = _unfed(site)
+    paper_id = _page_of(paper).split("/")[1]
+    cache = BuildCache.open(site)
+    try:
+        header = cache.blob("related", RELATED_VERSION)
+        rows = cache.related_rows()
+        counts = cache.related_counts_of(rows)
+    finally:
+        cache.close()
+    assert isinstance(header, dict)
+    own = set(rows[paper_id][2].split())
+    # A topic's keyword could move the paper to another topic: that is the full build's.
+    topics = (site / "content" / "topics.yaml").read_text("utf-8").lower()
+    # A word its one user says twice: once it weighs, it is among that paper's heaviest.
+    word, user = next(
+        (term, key)
+        for key, row in sorted(rows.items())
+        for term, count in zip(row[2].split(), counts[key], strict=True)
+        if count > 1 and header["df"][term] == 1 and term.isalpha() and len(term) > 5
+        if term not in own and term not in topics
+    )
+
+    _append(paper, f" {word.capitalize()} {word}.")
+    report = _build(site)
+
+    assert report.quick
+    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+    # The stored state is the clean build's: rows, weights and term counts.
+    state = _related_state(site)
+    assert state == _related_state(tmp_path / "clean")
+    assert word in state[user][1]
+    assert state[paper_id][4][state[paper_id][0].split().index(word)] == 2
+
+
+def _related_state(site: Path) -> dict[str, tuple[object, ...]]:
+    """Each paper's related row and term counts, with vector terms as words."""
+    cache = BuildCache.open(site)
+    try:
+        header = cache.blob("related", RELATED_VERSION)
+        assert isinstance(header, dict)
+        rows = cache.related_rows()
+        counts = cache.related_counts_of(rows)
+    finally:
+        cache.close()
+    words = header["vocabulary"]
+    return {
+        key: (terms, [words[n] for n in vector], weights, related, counts[key])
+        for key, (_, _, terms, vector, weights, related) in rows.items()
+    }
 
 
 def test_notes_take_the_quick_path_even_for_a_paper_in_a_feed(site: Path, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections.abc import Iterable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -306,10 +307,12 @@ def test_an_update_for_one_text_is_the_full_update_or_nothing(
     new_lists, new_state = update_related(after, None, _through_json(state))
     if found is None:
         return
-    df, row = found
+    df, row, counts = found
     assert new_lists == lists
     assert new_state.df == df
     assert new_state.papers[paper.id] == row
+    if abstract != paper.abstract:  # else the update keeps the state, counts and all
+        assert list(new_state.counts[paper.id]) == list(counts)
 
 
 def test_a_word_no_other_paper_uses_changes_no_list() -> None:
@@ -341,12 +344,22 @@ def test_a_word_no_other_paper_uses_changes_no_list() -> None:
 def test_an_update_from_the_state_alone_is_the_full_update_or_nothing(
     monkeypatch: pytest.MonkeyPatch, seed: int, size: int, added: list[str], edits: int, terms: int
 ) -> None:
-    """`update_from_state` knows the unchanged papers only by their rows: it gives what the
-    full update gives, lists and state, or nothing (when it would need their texts)."""
+    """`update_from_state` knows the unchanged papers only by their rows and, when a term's
+    weight changes, the term counts of those using it: it gives what the full update gives,
+    lists and state. Without the counts it gives that or nothing."""
     monkeypatch.setattr(related, "_MAX_TERMS", terms)
     rng = random.Random(seed)
     papers = [_rarely(rng, f"p{number:03d}") for number in range(size)]
     _, state = update_related(papers, None, None)
+    assert state.counts.keys() == {paper.id for paper in papers}
+    stored = {key: list(counts) for key, counts in state.counts.items()}
+    asked: list[str] = []
+
+    def counts_of(ids: Iterable[str]) -> dict[str, list[int]]:
+        wanted = list(ids)
+        asked.extend(wanted)
+        return {key: stored[key] for key in wanted}
+
     changed = {}
     for index in rng.sample(range(size), min(edits, size)):
         paper = papers[index]
@@ -354,11 +367,35 @@ def test_an_update_from_the_state_alone_is_the_full_update_or_nothing(
         papers[index] = _with_day(_paper(paper.id, paper.title, abstract), paper.day)
         changed[paper.id] = (papers[index], abstract)
     header, rows = _header_and_rows(state)
-    found = related.update_from_state(header, rows, changed)
+    found = related.update_from_state(header, rows, changed, counts_of)
+    without_counts = related.update_from_state(header, rows, changed)
     lists, full = update_related(papers, None, _through_json(state))
-    if found is None:
-        return
+    assert found is not None
     assert found[0] == lists
     assert found[1].df == full.df
     assert found[1].papers == full.papers
     assert found[1].vocabulary == full.vocabulary
+    # Counts are asked for only of papers to weigh again, and come back for the new rows.
+    assert not set(asked) & changed.keys()
+    for key, counts in found[1].counts.items():
+        assert list(counts) == list(full.counts[key]), key
+    assert changed.keys() <= found[1].counts.keys()
+    assert (without_counts is None) == bool(asked)
+    if without_counts is not None:
+        assert without_counts[0] == lists
+
+
+def test_the_cache_keeps_a_rows_term_counts_while_its_terms_stay(tmp_path: Path) -> None:
+    """A row stored again without counts (its list moved, its text did not) keeps them; one
+    whose terms changed without counts has none, so no update weighs it from stale counts."""
+    cache = BuildCache.open(tmp_path)
+    try:
+        row = ["digest", 700000, "graph neural", [0], [1.0], []]
+        cache.store_related("v", {}, {"a": row, "b": row}, counts={"a": [2, 1], "b": [1, 1]})
+        moved = [*row[:5], ["b"]]
+        retermed = [*row[:2], "graph", [0], [1.0], []]
+        cache.store_related("v", {}, {"a": moved, "b": retermed}, counts={})
+        assert cache.related_counts_of(["a", "b", "c"]) == {"a": [2, 1]}
+        assert cache.related_rows()["a"] == moved
+    finally:
+        cache.close()

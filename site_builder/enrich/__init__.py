@@ -159,13 +159,14 @@ def _related(
             data = state.to_json()
             rows = data.pop("papers")
             if previous is None:
-                cache.store_related(RELATED_VERSION, data, rows, replace=True)
+                cache.store_related(RELATED_VERSION, data, rows, counts=state.counts, replace=True)
             else:
                 old = previous.papers
                 cache.store_related(
                     RELATED_VERSION,
                     data,
                     {key: row for key, row in rows.items() if old.get(key) is not row},
+                    counts=state.counts,
                     drop=old.keys() - rows.keys(),
                 )
     return related

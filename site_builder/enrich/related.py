@@ -46,8 +46,8 @@ import hashlib
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress
 from operator import mul
@@ -293,7 +293,7 @@ def _digest(paper: Paper, plain: str) -> str:
 
 
 # What the state keeps of each paper: [digest, day, distinct terms, vector terms, vector
-# weights, related ids].
+# weights, related ids]. How often each term occurs is kept apart (`RelatedState.counts`).
 _ROW_PARTS = range(6)
 _DIGEST, _DAY, _TERMS, _VECTOR_TERMS, _VECTOR_WEIGHTS, _RELATED = _ROW_PARTS
 
@@ -310,6 +310,12 @@ class RelatedState:
     papers: dict[str, list[Any]]
     """Paper id → [digest of its inputs, day, its distinct terms space-separated, vector terms,
     vector weights, related ids]."""
+    counts: dict[str, Sequence[int]] = field(default_factory=dict, compare=False)
+    """Paper id → how often each of its distinct terms occurs, in their order, for the papers
+    whose terms this computation found (all of them from nothing, else the fresh ones). Not
+    part of `to_json`: every paper's counts are needed only to weigh it again without its
+    text (`update_from_state`), so the caller keeps them apart, with the rows, and reads back
+    only those it is asked for."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -402,10 +408,10 @@ def update_related(
 
 def update_for_text(
     header: Any, row: Any, paper: Paper, plain: str
-) -> tuple[dict[str, int], list[Any]] | None:
+) -> tuple[dict[str, int], list[Any], Sequence[int]] | None:
     """For one paper whose abstract changed and nothing else, when no paper's list can change
-    for it: the state's new `df` and the paper's new row. None when some list could change,
-    and then only `update_related` can tell.
+    for it: the state's new `df`, the paper's new row and its term counts. None when some list
+    could change, and then only `update_related` can tell.
 
     `header` is the stored state but its papers (`RelatedState.to_json`), `row` the paper's
     entry. No list changes when each term the paper gained or lost keeps its weight class
@@ -442,7 +448,7 @@ def update_for_text(
     new_row = list(row)
     new_row[_DIGEST] = _digest(paper, plain)
     new_row[_TERMS] = bag.text
-    return df, new_row
+    return df, new_row, bag.counts
 
 
 class _Known:
@@ -455,17 +461,26 @@ class _Known:
 
 
 class _NeedsText(Exception):
-    """The update would have to read again the text of a paper known only by its row."""
+    """The update would have to weigh again a paper known only by its row, whose term counts
+    are not known."""
+
+
+CountsOf = Callable[[Iterable[str]], Mapping[str, Sequence[int]]]
+"""Paper ids → the term counts (`RelatedState.counts`) of those whose counts are kept."""
 
 
 def update_from_state(
-    header: Any, rows: Mapping[str, Any], changed: Mapping[str, tuple[Paper, str]]
+    header: Any,
+    rows: Mapping[str, Any],
+    changed: Mapping[str, tuple[Paper, str]],
+    counts_of: CountsOf | None = None,
 ) -> tuple[dict[str, tuple[str, ...]], RelatedState] | None:
     """What `update_related` gives after the papers `changed` (by id, each with its abstract
     as plain text) were edited and no other: the others are known only by their `rows` of
-    the previous state (`header` is the rest of it), without their texts. None when the
-    update would need one of those texts (a term's weight changed, so the vectors of the
-    papers using it must be made again): then only `update_related` can tell."""
+    the previous state (`header` is the rest of it), without their texts. When a term's
+    weight changes, the papers using it are weighed again from their term counts, which
+    `counts_of` gives. None when it cannot give them all: then only `update_related` can
+    tell."""
     previous = (
         RelatedState.from_json({**header, "papers": rows}) if isinstance(header, dict) else None
     )
@@ -487,7 +502,7 @@ def update_from_state(
         digests[paper_id] = row[_DIGEST]
     texts = {paper_id: plain for paper_id, (_, plain) in changed.items()}
     with collector_paused():
-        run = _Run(papers, texts, previous.limit, workers=1, digests=digests)
+        run = _Run(papers, texts, previous.limit, workers=1, digests=digests, counts_of=counts_of)
         if run.scale != previous.scale:
             return None
         try:
@@ -519,9 +534,12 @@ class _Run:
         texts: Mapping[str, str],
         limit: int,
         workers: int,
+        *,
         digests: Mapping[str, str] | None = None,
+        counts_of: CountsOf | None = None,
     ) -> None:
-        """`digests` are those of papers given without a text (`update_from_state`)."""
+        """`digests` are those of papers given without a text, `counts_of` gives their term
+        counts (`update_from_state`)."""
         # Papers by (day, id): postings are built in this order and indexes refer to it.
         self.papers = papers
         self.ordered = sorted(papers, key=lambda paper: (paper.day, paper.id))
@@ -537,6 +555,7 @@ class _Run:
         self.limit = limit
         self.workers = workers
         self.stems = _Stems()
+        self.counts_of = counts_of
 
     def update(
         self, previous: RelatedState | None
@@ -554,8 +573,8 @@ class _Run:
         df = self._frequencies(previous, bags, gone)
         vocabulary = _Vocabulary(previous.vocabulary if previous is not None else ())
         vectors, changed = self._vectors(previous, bags, df, vocabulary)
-        # Only their texts are kept from here: the counts, dropped, make room for the postings.
         bag_texts = {index: bag.text for index, bag in bags.items()}
+        counts = {self.ids[index]: bag.counts for index, bag in bags.items()}
         del bags
         postings = _postings(vectors, self.days)
         if previous is None:
@@ -591,6 +610,7 @@ class _Run:
             df=dict(df),
             vocabulary=vocabulary.terms,
             papers=rows,
+            counts=counts,
         )
         return self._result([row[_RELATED] for row in rows.values()], rows), state
 
@@ -660,6 +680,14 @@ class _Run:
             if _weight_class(df.get(term, 0), self.scale)
             != _weight_class(old_df.get(term, 0), self.scale)
         ]
+        reweighed = {
+            index
+            for index, paper_id in enumerate(self.ids)
+            if index not in bags
+            and probes
+            and any(probe in f" {previous.papers[paper_id][_TERMS]} " for probe in probes)
+        }
+        self._bags_again(previous, reweighed, bags)
         vectors: list[Vector] = []
         changed: set[int] = set()
         for index, paper_id in enumerate(self.ids):
@@ -667,17 +695,11 @@ class _Run:
             bag = bags.get(index)
             if bag is None:
                 row = previous.papers[paper_id]
-                if not (probes and any(probe in f" {row[_TERMS]} " for probe in probes)):
-                    vector = (row[_VECTOR_TERMS], row[_VECTOR_WEIGHTS])
-                    if len(vector[0]) != len(vector[1]):
-                        raise _MalformedState
-                    vectors.append(vector)
-                    continue
-                if paper_id not in self.texts:
-                    raise _NeedsText
-                bag = bags[index] = _Bag.of(
-                    _bag(self.ordered[index].title, self.texts[paper_id], self.stems)
-                )
+                vector = (row[_VECTOR_TERMS], row[_VECTOR_WEIGHTS])
+                if len(vector[0]) != len(vector[1]):
+                    raise _MalformedState
+                vectors.append(vector)
+                continue
             vector = _vector(bag, idf, vocabulary)
             vectors.append(vector)
             if (
@@ -688,6 +710,31 @@ class _Run:
             ):
                 changed.add(index)
         return vectors, changed
+
+    def _bags_again(
+        self, previous: RelatedState, indexes: Iterable[int], bags: dict[int, _Bag]
+    ) -> None:
+        """Add to `bags` those of the papers at `indexes`, unchanged but to be weighed again:
+        from their texts where given, else from their stored terms and `counts_of`."""
+        untold = []
+        for index in indexes:
+            paper_id = self.ids[index]
+            if paper_id in self.texts:
+                title = self.ordered[index].title
+                bags[index] = _Bag.of(_bag(title, self.texts[paper_id], self.stems))
+            else:
+                untold.append(index)
+        if not untold:
+            return
+        if self.counts_of is None:
+            raise _NeedsText
+        counts = self.counts_of([self.ids[index] for index in untold])
+        for index in untold:
+            terms = previous.papers[self.ids[index]][_TERMS]
+            found = counts.get(self.ids[index])
+            if found is None or len(found) != len(terms.split()):
+                raise _NeedsText
+            bags[index] = _Bag(text=terms, counts=found)
 
     def _moved_windows(
         self,
