@@ -21,17 +21,17 @@ from pathlib import Path, PurePosixPath
 from stat import S_ISDIR as stat_is_dir
 from typing import TYPE_CHECKING, Any
 
-from .cache import BuildCache, CacheCorrupt, OutputRecord, stamps_digest
+from .cache import BuildCache, CacheCorrupt, OutputRecord, OutputStamps, stamps_digest
 from .config import CONFIG_FILE, SiteConfig
 from .fingerprint import Fingerprinter, digest_bytes, digest_text
 from .models import OutputFile
 from .progress import Progress, make_progress
 from .theme import static_dirs, template_dirs
 from .writer import (
+    OutputValuesAside,
     check_output_dir,
     check_paths,
     commit_pending,
-    output_stamps,
     output_stats,
     pending_dir,
     remove_outputs,
@@ -231,31 +231,38 @@ def build(
         keep=keep,
     )
     cache = BuildCache.open(config.root, fresh=clean)
+    inputs: _Inputs | None = None
     try:
         try:
-            inputs = _inputs(config)
-            if not clean and keep is None:
-                unchanged = job.unchanged(cache, inputs.digest)
-                if unchanged is not None:
-                    return unchanged
-                from .quick import quick_build  # noqa: PLC0415 - see the imports above
+            checks = not clean and keep is None
+            stamps = cache.output_stamps() if checks else None
+            # The outputs are checked (for the no-op and quick builds) on another core while
+            # this one checks the inputs.
+            with OutputValuesAside(output_dir, stamps.paths if stamps else ()) as outputs:
+                inputs = _inputs(config)
+                if stamps is not None:
+                    unchanged = job.unchanged(cache, inputs.digest, stamps, outputs)
+                    if unchanged is not None:
+                        return unchanged
+                    from .quick import quick_build  # noqa: PLC0415 - see the imports above
 
-                quick = quick_build(
-                    config,
-                    cache,
-                    output_dir,
-                    inputs=inputs.digest,
-                    others=inputs.others,
-                    papers=inputs.papers(),
-                    started=started,
-                )
-                if quick is not None:
-                    return quick
+                    quick = quick_build(
+                        config,
+                        cache,
+                        output_dir,
+                        inputs=inputs.digest,
+                        others=inputs.others,
+                        papers=inputs.papers(),
+                        outputs=(stamps, outputs),
+                        started=started,
+                    )
+                    if quick is not None:
+                        return quick
             return job.complete(cache, inputs, clean=clean)
         except (CacheCorrupt, sqlite3.DatabaseError) as exc:
             cache.close()
             cache = BuildCache.open(config.root, fresh=True)
-            report = job.complete(cache, inputs, clean=False)
+            report = job.complete(cache, inputs or _inputs(config), clean=False)
             return replace(report, cache_reset=f"it held unreadable data ({exc})")
     finally:
         cache.close()
@@ -294,19 +301,26 @@ class _Job:
     facts: dict[str, Any] = field(default_factory=dict)
     """What the next quick build needs to know of this build's catalog (`quick.facts`)."""
 
-    def unchanged(self, cache: BuildCache, inputs: str) -> BuildReport | None:
+    def unchanged(
+        self,
+        cache: BuildCache,
+        inputs: str,
+        stamps: OutputStamps,
+        outputs: OutputValuesAside,
+    ) -> BuildReport | None:
         """The report of a build with nothing to do, if no input file changed since the last
         build (same paths, sizes and modification times, same config and code) and every output
-        file is still as that build left it (same size and modification time); else None."""
+        file is still as that build left it (same size and modification time: `outputs` has
+        their values now, `stamps` the last build's); else None."""
         counts = cache.blob("inputs", inputs)
         if cache.blob("output_dir", str(self.output_dir)) is None or not (
             isinstance(counts, list) and len(counts) == 2
         ):
             return None
-        stamps = cache.output_stamps()
-        if stamps is None or not stamps.paths:
+        if not stamps.paths:
             return None
-        if output_stamps(self.output_dir, stamps.paths) != stamps.digest:
+        values = outputs.values()
+        if values is None or stamps_digest(values) != stamps.digest:
             return None
         return BuildReport(
             output_dir=self.config.output_dir,

@@ -61,7 +61,7 @@ from .load import changed_files, paper_from_row, reread
 from .load import vouch as vouch_paper
 from .models import Author, Catalog, EnrichedPaper, Paper, RenderedText, Topic
 from .search import paper_document, patch_index
-from .writer import output_values, replace_file
+from .writer import OutputValuesAside, replace_file
 
 __all__ = ["FACTS", "facts", "quick_build"]
 
@@ -143,11 +143,13 @@ def quick_build(
     inputs: str,
     others: str,
     papers: Sequence[tuple[str, int, int]],
+    outputs: tuple[OutputStamps, OutputValuesAside],
     started: float,
 ) -> BuildReport | None:
     """Build by the quick path if it applies (see the module's description), else None.
     `inputs` and `others` are the digests of the build's inputs and `papers` its paper files
-    (`build._Inputs`)."""
+    (`build._Inputs`); `outputs` what the last build stored of its outputs and their sizes and
+    times now."""
     known = cache.blob(FACTS, FACTS_VERSION)
     if not (
         _valid(known, config)
@@ -159,9 +161,9 @@ def quick_build(
     changed = changed_files(papers, topics, cache.paper_stamps())
     if not changed:
         return None
-    stamps = cache.output_stamps()
-    values = None if stamps is None else output_values(output_dir, stamps.paths)
-    if stamps is None or values is None or stamps_digest(values) != stamps.digest:
+    stamps, now = outputs
+    values = now.values()
+    if values is None or stamps_digest(values) != stamps.digest:
         return None
     try:
         # Reading every related row makes 100,000s of lists, none in a cycle: the collector

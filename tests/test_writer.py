@@ -9,7 +9,14 @@ from typing import Any
 import pytest
 
 from site_builder.errors import BuildError
-from site_builder.writer import FolderWriter, check_paths, commit_pending, write_file
+from site_builder.writer import (
+    FolderWriter,
+    OutputValuesAside,
+    check_paths,
+    commit_pending,
+    output_values,
+    write_file,
+)
 
 from .conftest import tree
 
@@ -78,3 +85,49 @@ def test_a_pending_file_that_is_missing_is_an_error_not_a_new_folder(tmp_path: P
     pending.mkdir()
     with pytest.raises(FileNotFoundError):
         commit_pending(pending, output, ["papers/gone/index.html"])
+
+
+def _outputs(folder: Path, count: int) -> list[str]:
+    paths = [f"papers/{number}/index.html" for number in range(count)]
+    for number, path in enumerate(paths):
+        (folder / path).parent.mkdir(parents=True)
+        (folder / path).write_text("x" * number, "utf-8")
+    return paths
+
+
+def _no_children_left() -> bool:
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def test_output_values_found_aside_are_those_found_here(tmp_path: Path) -> None:
+    paths = _outputs(tmp_path, 300)
+    with OutputValuesAside(tmp_path, paths) as aside:
+        found = aside.values()
+        assert found == output_values(tmp_path, paths)
+        assert found is not None and found[2 * 299] == 299  # sizes and times, in order
+        assert aside.values() is found
+    assert _no_children_left()
+    (tmp_path / paths[7]).unlink()
+    with OutputValuesAside(tmp_path, paths) as aside:
+        assert aside.values() is None
+
+
+def test_output_values_not_asked_for_leave_no_process_behind(tmp_path: Path) -> None:
+    paths = _outputs(tmp_path, 50)
+    with OutputValuesAside(tmp_path, paths):
+        pass
+    assert _no_children_left()
+
+
+def test_without_fork_output_values_are_found_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = _outputs(tmp_path, 20)
+    expected = output_values(tmp_path, paths)
+    monkeypatch.delattr(os, "fork")
+    with OutputValuesAside(tmp_path, paths) as aside:
+        assert aside.values() == expected
