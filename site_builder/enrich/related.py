@@ -253,18 +253,12 @@ class _Postings:
     weights: list[float]
 
 
-def _postings(
-    vectors: Sequence[Vector], days: Sequence[int], only: set[int] | None = None
-) -> dict[int, _Postings]:
-    """Every term's postings, or those of the terms `only`, from vectors in (day, id) order."""
+def _postings(vectors: Sequence[Vector], days: Sequence[int]) -> dict[int, _Postings]:
+    """Every term's postings, from vectors in (day, id) order."""
     postings: dict[int, _Postings] = {}
     get = postings.get
     for index, ((terms, weights), day) in enumerate(zip(vectors, days, strict=True)):
-        if only is not None and only.isdisjoint(terms):
-            continue  # most papers, when few terms are wanted: skipped in C
         for term, weight in zip(terms, weights, strict=True):
-            if only is not None and term not in only:
-                continue
             found = get(term)
             if found is None:
                 postings[term] = _Postings(days=[day], papers=[index], weights=[weight])
@@ -582,20 +576,12 @@ class _Run:
         bag_texts = {index: bag.text for index, bag in bags.items()}
         counts = {self.ids[index]: bag.counts for index, bag in bags.items()}
         del bags
+        postings = _postings(vectors, self.days)
         if previous is None:
-            postings = _postings(vectors, self.days)
             stale = list(range(len(self.ids)))
         else:
-            # Only the postings of the terms the moved papers have or had, then of those the
-            # papers to score have: an edit needs a few hundred terms' of a vocabulary of
-            # 100,000s (0.5 s of a quick build at 100,000 papers).
             moved = {self.ids[index] for index in changed} | gone
-            touched = self._terms_of(moved, vectors, known)
-            postings = _postings(vectors, self.days, touched)
-            stale = sorted(set(changed).union(self._moved_windows(postings, known, moved, touched)))
-            wanted = set().union(*(vectors[index][0] for index in stale)) - touched
-            if wanted:
-                postings.update(_postings(vectors, self.days, wanted))
+            stale = sorted(set(changed).union(self._moved_windows(postings, vectors, known, moved)))
         scorer = _Scorer(self.ids, self.days, vectors, postings, self.limit)
         fresh_lists = dict(
             zip(
@@ -750,30 +736,24 @@ class _Run:
                 raise _NeedsText
             bags[index] = _Bag(text=terms, counts=found)
 
-    def _terms_of(
-        self, moved: set[str], vectors: Sequence[Vector], known: Mapping[str, list[Any]]
+    def _moved_windows(
+        self,
+        postings: Mapping[int, _Postings],
+        vectors: Sequence[Vector],
+        known: Mapping[str, list[Any]],
+        moved: set[str],
     ) -> set[int]:
-        """The terms in the vectors of the papers `moved`, before or after."""
-        index_of = {paper_id: index for index, paper_id in enumerate(self.ids)}
+        """Papers with a term whose window (the papers and weights they compare with) differs
+        from the previous computation's. Only terms in the vector of a paper that changed or
+        went, before or after, can differ."""
+        ids = self.ids
+        index_of = {paper_id: index for index, paper_id in enumerate(ids)}
         terms: set[int] = set()
         for paper_id in moved:
             if (row := known.get(paper_id)) is not None:
                 terms.update(row[_VECTOR_TERMS])
             if (index := index_of.get(paper_id)) is not None:
                 terms.update(vectors[index][0])
-        return terms
-
-    def _moved_windows(
-        self,
-        postings: Mapping[int, _Postings],
-        known: Mapping[str, list[Any]],
-        moved: set[str],
-        terms: set[int],
-    ) -> set[int]:
-        """Papers with a term whose window (the papers and weights they compare with) differs
-        from the previous computation's. Only `terms`, those in the vector of a paper that
-        changed or went, before or after, can differ."""
-        ids = self.ids
         stale: set[int] = set()
         for term in terms:
             now = postings.get(term)
