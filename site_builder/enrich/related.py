@@ -48,7 +48,6 @@ from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from itertools import compress
 from operator import mul
 from typing import Any
@@ -396,13 +395,15 @@ def update_related(
         paper.id: plain[paper.id] if plain is not None else plain_text(paper.abstract)
         for paper in papers
     }
+    keys = [(paper.day.toordinal(), paper.id) for paper in papers]
+    by_id = {paper.id: paper for paper in papers}
     with collector_paused():
-        run = _Run(papers, texts, limit, workers)
+        run = _Run(keys, by_id, texts, limit, workers)
         if previous is not None and previous.scale == run.scale and previous.limit == limit:
             try:
                 return run.update(previous)
             except (_MalformedState, TypeError, ValueError, KeyError, IndexError, AttributeError):
-                run = _Run(papers, texts, limit, workers)
+                run = _Run(keys, by_id, texts, limit, workers)
         return run.update(None)
 
 
@@ -451,15 +452,6 @@ def update_for_text(
     return df, new_row, bag.counts
 
 
-class _Known:
-    """A paper known only by its row of a state: its id and day, not its text."""
-
-    __slots__ = ("day", "id", "title")
-
-    def __init__(self, paper_id: str, day: date) -> None:
-        self.id, self.day, self.title = paper_id, day, ""
-
-
 class _NeedsText(Exception):
     """The update would have to weigh again a paper known only by its row, whose term counts
     are not known."""
@@ -486,23 +478,19 @@ def update_from_state(
     )
     if previous is None or not set(changed) <= set(rows):
         return None
-    papers: list[Any] = []
-    digests: dict[str, str] = {}
-    days: dict[int, date] = {}  # a site has few days: one date each, not one per paper
-    for paper_id, row in rows.items():
-        if paper_id in changed:
-            papers.append(changed[paper_id][0])
-            continue
-        if not (isinstance(row, list) and len(row) == len(_ROW_PARTS) and type(row[_DAY]) is int):
-            return None
-        day = days.get(row[_DAY])
-        if day is None:
-            day = days[row[_DAY]] = date.fromordinal(row[_DAY])
-        papers.append(_Known(paper_id, day))
-        digests[paper_id] = row[_DIGEST]
+    parts = len(_ROW_PARTS)
+    if not all(
+        type(row) is list and len(row) == parts and type(row[_DAY]) is int for row in rows.values()
+    ):
+        return None
+    keys = [
+        (changed[paper_id][0].day.toordinal() if paper_id in changed else row[_DAY], paper_id)
+        for paper_id, row in rows.items()
+    ]
+    by_id = {paper_id: paper for paper_id, (paper, _) in changed.items()}
     texts = {paper_id: plain for paper_id, (_, plain) in changed.items()}
     with collector_paused():
-        run = _Run(papers, texts, previous.limit, workers=1, digests=digests, counts_of=counts_of)
+        run = _Run(keys, by_id, texts, previous.limit, workers=1, counts_of=counts_of)
         if run.scale != previous.scale:
             return None
         try:
@@ -530,28 +518,26 @@ class _Run:
 
     def __init__(
         self,
-        papers: Sequence[Paper],
+        keys: Sequence[tuple[int, str]],
+        papers: Mapping[str, Paper],
         texts: Mapping[str, str],
         limit: int,
         workers: int,
         *,
-        digests: Mapping[str, str] | None = None,
         counts_of: CountsOf | None = None,
     ) -> None:
-        """`digests` are those of papers given without a text, `counts_of` gives their term
-        counts (`update_from_state`)."""
+        """Every paper's (day as an ordinal, id) in `keys`, in the order of the lists given
+        back. `papers` and `texts` are by id, of every paper given with its text; the others
+        (`update_from_state`) are known by their rows of the previous state only, and
+        `counts_of` gives their term counts."""
+        self.keys = keys
         # Papers by (day, id): postings are built in this order and indexes refer to it.
+        ordered = sorted(keys)
+        self.ids = [paper_id for _, paper_id in ordered]
+        self.days = [day for day, _ in ordered]
         self.papers = papers
-        self.ordered = sorted(papers, key=lambda paper: (paper.day, paper.id))
-        self.ids = [paper.id for paper in self.ordered]
-        self.days = [paper.day.toordinal() for paper in self.ordered]
         self.texts = texts
-        known = digests or {}
-        self.digests = [
-            known[paper.id] if paper.id in known else _digest(paper, texts[paper.id])
-            for paper in self.ordered
-        ]
-        self.scale = _scale(len(self.ordered))
+        self.scale = _scale(len(ordered))
         self.limit = limit
         self.workers = workers
         self.stems = _Stems()
@@ -561,10 +547,15 @@ class _Run:
         self, previous: RelatedState | None
     ) -> tuple[dict[str, tuple[str, ...]], RelatedState]:
         known = previous.papers if previous is not None else {}
+        # A paper known by its row alone is as it was: only those given a text may be fresh.
+        digests = {
+            paper_id: _digest(self.papers[paper_id], text) for paper_id, text in self.texts.items()
+        }
         fresh = [
             index
-            for index, (paper_id, digest) in enumerate(zip(self.ids, self.digests, strict=True))
-            if (row := known.get(paper_id)) is None or row[_DIGEST] != digest
+            for index, paper_id in enumerate(self.ids)
+            if paper_id in digests
+            and ((row := known.get(paper_id)) is None or row[_DIGEST] != digests[paper_id])
         ]
         gone = set(known).difference(self.ids)
         if previous is not None and not fresh and not gone:
@@ -596,7 +587,7 @@ class _Run:
             if row is None or bag_text is not None or lists is not None or index in changed:
                 terms, weights = vectors[index]
                 row = [
-                    self.digests[index],
+                    digests.get(paper_id) or known[paper_id][_DIGEST],
                     self.days[index],
                     bag_text if bag_text is not None else known[paper_id][_TERMS],
                     terms,
@@ -621,11 +612,13 @@ class _Run:
         # A stored list naming a paper there is not is no list: the state is not trusted.
         if not set().union(*by_id.values()) <= by_id.keys():
             raise _MalformedState
-        return {paper.id: by_id[paper.id] for paper in self.papers}
+        return {paper_id: by_id[paper_id] for _, paper_id in self.keys}
 
     def _bags(self, fresh: Sequence[int]) -> dict[int, _Bag]:
         """The bags of the papers new or changed since the previous state."""
-        items = [(self.ordered[index].title, self.texts[self.ids[index]]) for index in fresh]
+        items = [
+            (self.papers[self.ids[index]].title, self.texts[self.ids[index]]) for index in fresh
+        ]
         if self.workers > 1 and len(items) >= PARALLEL_MIN_ITEMS:
             packed = fork_map(_Bagger(items), range(len(items)), workers=self.workers, chunk=256)
             return {index: _Bag.unpacked(bag) for index, bag in zip(fresh, packed, strict=True)}
@@ -720,7 +713,7 @@ class _Run:
         for index in indexes:
             paper_id = self.ids[index]
             if paper_id in self.texts:
-                title = self.ordered[index].title
+                title = self.papers[paper_id].title
                 bags[index] = _Bag.of(_bag(title, self.texts[paper_id], self.stems))
             else:
                 untold.append(index)
