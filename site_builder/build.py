@@ -231,42 +231,53 @@ def build(
         keep=keep,
     )
     cache = BuildCache.open(config.root, fresh=clean)
-    inputs: _Inputs | None = None
     try:
         try:
-            checks = not clean and keep is None
-            stamps = cache.output_stamps() if checks else None
-            # The outputs are checked (for the no-op and quick builds) on another core while
-            # this one checks the inputs.
-            with OutputValuesAside(output_dir, stamps.paths if stamps else ()) as outputs:
+            if clean or keep is not None:
                 inputs = _inputs(config)
-                if stamps is not None:
-                    unchanged = job.unchanged(cache, inputs.digest, stamps, outputs)
-                    if unchanged is not None:
-                        return unchanged
-                    from .quick import quick_build  # noqa: PLC0415 - see the imports above
-
-                    quick = quick_build(
-                        config,
-                        cache,
-                        output_dir,
-                        inputs=inputs.digest,
-                        others=inputs.others,
-                        papers=inputs.papers(),
-                        outputs=(stamps, outputs),
-                        started=started,
-                    )
-                    if quick is not None:
-                        return quick
-            return job.complete(cache, inputs, clean=clean)
+                return job.complete(cache, inputs.digest, inputs.others, clean=clean)
+            digests, done = _without_rendering(job, cache)
+            return done or job.complete(cache, *digests, clean=False)
         except (CacheCorrupt, sqlite3.DatabaseError) as exc:
             cache.close()
             cache = BuildCache.open(config.root, fresh=True)
-            report = job.complete(cache, inputs or _inputs(config), clean=False)
+            inputs = _inputs(config)
+            report = job.complete(cache, inputs.digest, inputs.others, clean=False)
             return replace(report, cache_reset=f"it held unreadable data ({exc})")
     finally:
         cache.close()
         gc.unfreeze()  # see _no_cycle_collection
+
+
+def _without_rendering(job: _Job, cache: BuildCache) -> tuple[tuple[str, str], BuildReport | None]:
+    """The digests of the build's inputs (`_Inputs.digest` and `others`), and its report if it
+    has nothing to do or a quick build did it.
+
+    A function of its own so that what it reads (the path of every output and every paper
+    file) is let go before a full build starts: 35 MiB at 100,000 papers, which were kept
+    while rendering, the build's peak."""
+    stamps = cache.output_stamps()
+    # The outputs are checked on another core while this one checks the inputs.
+    with OutputValuesAside(job.output_dir, stamps.paths if stamps else ()) as outputs:
+        inputs = _inputs(job.config)
+        digests = (inputs.digest, inputs.others)
+        if stamps is None:
+            return digests, None
+        unchanged = job.unchanged(cache, inputs.digest, stamps, outputs)
+        if unchanged is not None:
+            return digests, unchanged
+        from .quick import quick_build  # noqa: PLC0415 - see the imports above
+
+        return digests, quick_build(
+            job.config,
+            cache,
+            job.output_dir,
+            inputs=inputs.digest,
+            others=inputs.others,
+            papers=inputs.papers(),
+            outputs=(stamps, outputs),
+            started=job.started,
+        )
 
 
 @contextlib.contextmanager
@@ -332,7 +343,7 @@ class _Job:
             unchanged=len(stamps.paths),
         )
 
-    def complete(self, cache: BuildCache, inputs: _Inputs, *, clean: bool) -> BuildReport:
+    def complete(self, cache: BuildCache, inputs: str, others: str, *, clean: bool) -> BuildReport:
         """`run`, with what the next build's checks start from stored once it has finished:
         the inputs, and the facts a quick build needs (dropped first, so a build that fails
         leaves none)."""
@@ -340,8 +351,8 @@ class _Job:
 
         cache.drop_blob(FACTS)
         report = self.run(cache, clean=clean)
-        cache.store_blob("inputs", inputs.digest, [report.papers, report.pages])
-        facts = {**self.facts, "others": inputs.others, "papers": report.papers}
+        cache.store_blob("inputs", inputs, [report.papers, report.pages])
+        facts = {**self.facts, "others": others, "papers": report.papers}
         cache.store_blob(FACTS, FACTS_VERSION, {**facts, "pages": report.pages})
         return report
 

@@ -395,15 +395,13 @@ def update_related(
         paper.id: plain[paper.id] if plain is not None else plain_text(paper.abstract)
         for paper in papers
     }
-    keys = [(paper.day.toordinal(), paper.id) for paper in papers]
-    by_id = {paper.id: paper for paper in papers}
     with collector_paused():
-        run = _Run(keys, by_id, texts, limit, workers)
+        run = _Run.of_papers(papers, texts, limit, workers)
         if previous is not None and previous.scale == run.scale and previous.limit == limit:
             try:
                 return run.update(previous)
             except (_MalformedState, TypeError, ValueError, KeyError, IndexError, AttributeError):
-                run = _Run(keys, by_id, texts, limit, workers)
+                run = _Run.of_papers(papers, texts, limit, workers)
         return run.update(None)
 
 
@@ -483,14 +481,27 @@ def update_from_state(
         type(row) is list and len(row) == parts and type(row[_DAY]) is int for row in rows.values()
     ):
         return None
-    keys = [
+    keys = sorted(
         (changed[paper_id][0].day.toordinal() if paper_id in changed else row[_DAY], paper_id)
         for paper_id, row in rows.items()
-    ]
-    by_id = {paper_id: paper for paper_id, (paper, _) in changed.items()}
+    )
+    ids = [paper_id for _, paper_id in keys]
     texts = {paper_id: plain for paper_id, (_, plain) in changed.items()}
     with collector_paused():
-        run = _Run(keys, by_id, texts, previous.limit, workers=1, counts_of=counts_of)
+        run = _Run(
+            order=list(rows),
+            ids=ids,
+            days=[day for day, _ in keys],
+            papers=[changed[paper_id][0] if paper_id in changed else None for paper_id in ids],
+            digests=[
+                _digest(*changed[paper_id]) if paper_id in changed else rows[paper_id][_DIGEST]
+                for paper_id in ids
+            ],
+            texts=texts,
+            limit=previous.limit,
+            workers=1,
+            counts_of=counts_of,
+        )
         if run.scale != previous.scale:
             return None
         try:
@@ -518,44 +529,62 @@ class _Run:
 
     def __init__(
         self,
-        keys: Sequence[tuple[int, str]],
-        papers: Mapping[str, Paper],
+        *,
+        order: Sequence[str],
+        ids: list[str],
+        days: list[int],
+        papers: Sequence[Paper | None],
+        digests: list[str],
         texts: Mapping[str, str],
         limit: int,
         workers: int,
-        *,
         counts_of: CountsOf | None = None,
     ) -> None:
-        """Every paper's (day as an ordinal, id) in `keys`, in the order of the lists given
-        back. `papers` and `texts` are by id, of every paper given with its text; the others
-        (`update_from_state`) are known by their rows of the previous state only, and
-        `counts_of` gives their term counts."""
-        self.keys = keys
-        # Papers by (day, id): postings are built in this order and indexes refer to it.
-        ordered = sorted(keys)
-        self.ids = [paper_id for _, paper_id in ordered]
-        self.days = [day for day, _ in ordered]
-        self.papers = papers
+        """The papers in (day, id) order, in which postings are built and indexes count:
+        their `ids`, `days` (as ordinals), the `papers` themselves (None for one known only
+        by its row of the previous state, `update_from_state`) and the `digests` of their
+        inputs. `order` is the ids in the order of the lists given back, `texts` the plain
+        abstracts of the papers given, by id, and `counts_of` gives the term counts of
+        others. Plain lists, not a tuple or dict per paper: the objects a computation makes
+        and drops scatter holes in the heap, which the build keeps until it ends (a full
+        build's peak at 100,000 papers is later, while rendering)."""
+        self.order = order
+        self.ids = ids
+        self.days = days
+        self.ordered = papers
+        self.digests = digests
         self.texts = texts
-        self.scale = _scale(len(ordered))
+        self.scale = _scale(len(ids))
         self.limit = limit
         self.workers = workers
         self.stems = _Stems()
         self.counts_of = counts_of
 
+    @classmethod
+    def of_papers(
+        cls, papers: Sequence[Paper], texts: Mapping[str, str], limit: int, workers: int
+    ) -> _Run:
+        """A computation over `papers`, each given with its text."""
+        ordered = sorted(papers, key=lambda paper: (paper.day, paper.id))
+        return cls(
+            order=[paper.id for paper in papers],
+            ids=[paper.id for paper in ordered],
+            days=[paper.day.toordinal() for paper in ordered],
+            papers=ordered,
+            digests=[_digest(paper, texts[paper.id]) for paper in ordered],
+            texts=texts,
+            limit=limit,
+            workers=workers,
+        )
+
     def update(
         self, previous: RelatedState | None
     ) -> tuple[dict[str, tuple[str, ...]], RelatedState]:
         known = previous.papers if previous is not None else {}
-        # A paper known by its row alone is as it was: only those given a text may be fresh.
-        digests = {
-            paper_id: _digest(self.papers[paper_id], text) for paper_id, text in self.texts.items()
-        }
         fresh = [
             index
-            for index, paper_id in enumerate(self.ids)
-            if paper_id in digests
-            and ((row := known.get(paper_id)) is None or row[_DIGEST] != digests[paper_id])
+            for index, (paper_id, digest) in enumerate(zip(self.ids, self.digests, strict=True))
+            if (row := known.get(paper_id)) is None or row[_DIGEST] != digest
         ]
         gone = set(known).difference(self.ids)
         if previous is not None and not fresh and not gone:
@@ -587,7 +616,7 @@ class _Run:
             if row is None or bag_text is not None or lists is not None or index in changed:
                 terms, weights = vectors[index]
                 row = [
-                    digests.get(paper_id) or known[paper_id][_DIGEST],
+                    self.digests[index],
                     self.days[index],
                     bag_text if bag_text is not None else known[paper_id][_TERMS],
                     terms,
@@ -612,13 +641,17 @@ class _Run:
         # A stored list naming a paper there is not is no list: the state is not trusted.
         if not set().union(*by_id.values()) <= by_id.keys():
             raise _MalformedState
-        return {paper_id: by_id[paper_id] for _, paper_id in self.keys}
+        return {paper_id: by_id[paper_id] for paper_id in self.order}
+
+    def _paper(self, index: int) -> Paper:
+        paper = self.ordered[index]
+        if paper is None:
+            raise _NeedsText
+        return paper
 
     def _bags(self, fresh: Sequence[int]) -> dict[int, _Bag]:
         """The bags of the papers new or changed since the previous state."""
-        items = [
-            (self.papers[self.ids[index]].title, self.texts[self.ids[index]]) for index in fresh
-        ]
+        items = [(self._paper(index).title, self.texts[self.ids[index]]) for index in fresh]
         if self.workers > 1 and len(items) >= PARALLEL_MIN_ITEMS:
             packed = fork_map(_Bagger(items), range(len(items)), workers=self.workers, chunk=256)
             return {index: _Bag.unpacked(bag) for index, bag in zip(fresh, packed, strict=True)}
@@ -713,7 +746,7 @@ class _Run:
         for index in indexes:
             paper_id = self.ids[index]
             if paper_id in self.texts:
-                title = self.papers[paper_id].title
+                title = self._paper(index).title
                 bags[index] = _Bag.of(_bag(title, self.texts[paper_id], self.stems))
             else:
                 untold.append(index)
