@@ -23,12 +23,14 @@ Rounding `df` and `scale` is what lets a build update the lists instead of recom
 edited, added or removed paper changes a term's weight only when the term's rounded `df` moves
 (for a common term one paper almost never crosses a rounding step), and every weight only when
 the number of papers crosses a power of two. `update_related` takes the state of the previous
-computation (per paper: a digest of its inputs, its distinct terms, its vector and its list; per
-term: `df`) and recomputes exactly what can differ: the vectors of papers that changed or use a
-term whose weight changed, and the lists of papers whose own vector or any of whose term windows
-(the papers and weights in it) changed. Every other list is provably the same, and the scores of
-a recomputed list are summed in the same order from the same floats, so the result is identical
-to a computation from nothing. The state is plain JSON; the caller keeps it in the build cache.
+computation (per paper: a digest of its inputs, its distinct terms, its vector and its list, and
+apart, how often each term occurs; per term: `df`) and recomputes exactly what can differ: the
+vectors of papers that changed or use a term whose weight changed (`update_from_state` makes
+the latter from their stored term counts, without their texts), and the lists of papers whose
+own vector or any of whose term windows (the papers and weights in it) changed. Every other
+list is provably the same, and the scores of a recomputed list are summed in the same order
+from the same floats, so the result is identical to a computation from nothing. The state is
+plain JSON; the caller keeps it in the build cache.
 
 Cost: splitting the words is linear in the text, scoring at most 30 x `WINDOW` products per
 paper, so the whole grows linearly with the collection (the former exact cosine grew with the
