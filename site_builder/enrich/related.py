@@ -708,14 +708,14 @@ class _Run:
             if _weight_class(df.get(term, 0), self.scale)
             != _weight_class(old_df.get(term, 0), self.scale)
         ]
-        reweighed = {
-            index
-            for index, paper_id in enumerate(self.ids)
-            if index not in bags
-            and probes
-            and any(probe in f" {previous.papers[paper_id][_TERMS]} " for probe in probes)
-        }
-        self._bags_again(previous, reweighed, bags)
+        if probes:  # else no paper has to be weighed again: no pass over them all
+            reweighed = [
+                index
+                for index, paper_id in enumerate(self.ids)
+                if index not in bags
+                and any(probe in f" {previous.papers[paper_id][_TERMS]} " for probe in probes)
+            ]
+            self._bags_again(previous, reweighed, bags)
         vectors: list[Vector] = []
         changed: set[int] = set()
         for index, paper_id in enumerate(self.ids):
