@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .cache import stamps_digest
 from .errors import BuildError
 from .models import OutputFile
 
@@ -33,7 +32,6 @@ __all__ = [
     "check_output_dir",
     "check_unique",
     "commit_pending",
-    "output_stamps",
     "output_stats",
     "output_values",
     "pending_dir",
@@ -220,13 +218,6 @@ def output_stats(output_dir: Path, paths: Iterable[str]) -> Iterator[os.stat_res
     else:
         for path in paths:
             yield output_dir.joinpath(*PurePosixPath(path).parts).stat()
-
-
-def output_stamps(output_dir: Path, paths: Sequence[str]) -> str | None:
-    """`stamps_digest` of the size and modification time each of `paths` (files under
-    `output_dir`) has now, or None if one is missing."""
-    values = output_values(output_dir, paths)
-    return None if values is None else stamps_digest(values)
 
 
 class OutputValuesAside:
