@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
+from site_builder.build import build
 from site_builder.cli import main
-from site_builder.config import NetworkConfig
+from site_builder.config import NetworkConfig, load_config
 from site_builder.ingest.fetch import Fetcher
 
 from .payload_server import PayloadServer, serve
@@ -88,6 +90,16 @@ def write_paper(site_dir: Path) -> Callable[[str, str], Path]:
         return path
 
     return write
+
+
+def clean_tree(site: Path, scratch: Path, now: date) -> dict[str, bytes]:
+    """What a clean build of `site`'s current content gives, built in a copy of the folder at
+    `scratch` (replaced if it is there)."""
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    shutil.copytree(site, scratch, ignore=shutil.ignore_patterns("_site", ".cache", ".*_site*"))
+    build(load_config(scratch, now=now), clean=True, workers=1)
+    return tree(scratch / "_site")
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -23,7 +23,7 @@ from site_builder.cli import main
 from site_builder.config import SiteConfig, load_config
 from site_builder.errors import SiteError
 
-from .conftest import tree
+from .conftest import clean_tree, tree
 
 NOW = date(2026, 6, 12)
 
@@ -34,15 +34,6 @@ def _config(site: Path) -> SiteConfig:
 
 def _build(site: Path, **options: object) -> BuildReport:
     return build(_config(site), workers=1, **options)  # type: ignore[arg-type]
-
-
-def _clean_copy_tree(site: Path, scratch: Path) -> dict[str, bytes]:
-    """What a clean build of `site`'s current content gives, built in a copy of the folder."""
-    if scratch.exists():
-        shutil.rmtree(scratch)
-    shutil.copytree(site, scratch, ignore=shutil.ignore_patterns("_site", ".cache", ".*_site*"))
-    build(_config(scratch), clean=True, workers=1)
-    return tree(scratch / "_site")
 
 
 def _mtimes(folder: Path) -> dict[str, int]:
@@ -83,7 +74,7 @@ def test_editing_one_paper_rewrites_exactly_the_pages_that_show_it(
     report = _build(papers_site)
 
     new = tree(site)
-    assert new == _clean_copy_tree(papers_site, tmp_path / "clean")
+    assert new == clean_tree(papers_site, tmp_path / "clean", NOW)
     differing = {path for path in new if old.get(path) != new[path]}
     written = {path for path, _ in report.reasons}
     assert written == differing
@@ -117,7 +108,7 @@ def test_deleting_a_paper_removes_its_page(papers_site: Path, tmp_path: Path) ->
     assert report.removed >= 1
     assert not page.exists()
     assert not page.parent.exists()
-    assert tree(papers_site / "_site") == _clean_copy_tree(papers_site, tmp_path / "clean")
+    assert tree(papers_site / "_site") == clean_tree(papers_site, tmp_path / "clean", NOW)
 
 
 def test_a_template_edit_rerenders_the_pages_using_it(papers_site: Path) -> None:
@@ -221,7 +212,7 @@ def test_a_damaged_cache_is_rebuilt_not_trusted(
     _build(papers_site)
     rebuilt = tree(papers_site / "_site")
     assert rebuilt != expected
-    assert rebuilt == _clean_copy_tree(papers_site, tmp_path / "clean")
+    assert rebuilt == clean_tree(papers_site, tmp_path / "clean", NOW)
     assert _build(papers_site).written == 0  # and the rebuilt cache works
 
 
@@ -254,7 +245,7 @@ def test_parallel_and_serial_rendering_give_the_same_site(
     config = load_config(seeded_site, now=NOW)
     build(config, workers=2)
     parallel = tree(seeded_site / "_site")
-    assert parallel == _clean_copy_tree(seeded_site, tmp_path / "serial")
+    assert parallel == clean_tree(seeded_site, tmp_path / "serial", NOW)
 
 
 _EDITS = st.lists(
@@ -283,7 +274,7 @@ def test_cached_and_clean_builds_are_byte_identical(
     for kind, number in edits:
         _apply(site, kind, number)
         _build(site)
-        assert tree(site / "_site") == _clean_copy_tree(site, scratch / "clean")
+        assert tree(site / "_site") == clean_tree(site, scratch / "clean", NOW)
 
 
 def _apply(site: Path, kind: str, number: int) -> None:
@@ -355,4 +346,4 @@ def test_a_template_that_starts_showing_site_data_follows_it(
     report = _build(papers_site)
     assert "404.html" in {path for path, _ in report.reasons}
     assert b" days</p>" in (papers_site / "_site" / "404.html").read_bytes()
-    assert tree(papers_site / "_site") == _clean_copy_tree(papers_site, tmp_path / "clean")
+    assert tree(papers_site / "_site") == clean_tree(papers_site, tmp_path / "clean", NOW)

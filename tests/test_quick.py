@@ -21,7 +21,7 @@ from site_builder.enrich.related import RELATED_VERSION
 from site_builder.errors import SiteError
 from site_builder.quick import FACTS, FACTS_VERSION
 
-from .conftest import tree
+from .conftest import clean_tree, tree
 
 NOW = date(2026, 6, 12)
 NOTES = "\n\n## Notes\n\n"
@@ -29,14 +29,6 @@ NOTES = "\n\n## Notes\n\n"
 
 def _build(site: Path) -> BuildReport:
     return build(load_config(site, now=NOW), workers=1)
-
-
-def _clean(site: Path, scratch: Path) -> dict[str, bytes]:
-    if scratch.exists():
-        shutil.rmtree(scratch)
-    shutil.copytree(site, scratch, ignore=shutil.ignore_patterns("_site", ".cache"))
-    build(load_config(scratch, now=NOW), clean=True, workers=1)
-    return tree(scratch / "_site")
 
 
 @pytest.fixture
@@ -109,7 +101,7 @@ def test_an_abstract_edit_makes_its_page_and_search_files_only(site: Path, tmp_p
     assert b"qwertzuiop." in (site / "_site" / _page_of(paper)).read_bytes()
     after = tree(site / "_site")
     assert {path for path in after if after[path] != before.get(path)} == written
-    assert after == _clean(site, tmp_path / "clean")
+    assert after == clean_tree(site, tmp_path / "clean", NOW)
     # The next build has nothing to do, and the one after an edit of a title is a full one
     # that agrees with the quick one's cache.
     again = _build(site)
@@ -117,7 +109,7 @@ def test_an_abstract_edit_makes_its_page_and_search_files_only(site: Path, tmp_p
     _retitle(paper, "Now: ")
     full = _build(site)
     assert not full.quick
-    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+    assert tree(site / "_site") == clean_tree(site, tmp_path / "clean", NOW)
 
 
 def test_an_edit_that_moves_related_lists_makes_those_papers_pages_again(
@@ -141,7 +133,7 @@ def test_an_edit_that_moves_related_lists_makes_those_papers_pages_again(
         if others:
             break
     assert others  # another paper's related list moved
-    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+    assert tree(site / "_site") == clean_tree(site, tmp_path / "clean", NOW)
 
 
 def test_an_edit_that_moves_a_words_weight_is_quick(site: Path, tmp_path: Path) -> None:
@@ -175,7 +167,7 @@ def test_an_edit_that_moves_a_words_weight_is_quick(site: Path, tmp_path: Path) 
     report = _build(site)
 
     assert report.quick
-    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+    assert tree(site / "_site") == clean_tree(site, tmp_path / "clean", NOW)
     # The stored state is the clean build's: rows, weights and term counts.
     state = _related_state(site)
     assert state == _related_state(tmp_path / "clean")
@@ -207,14 +199,14 @@ def test_notes_take_the_quick_path_even_for_a_paper_in_a_feed(site: Path, tmp_pa
     report = _build(site)
     assert report.quick
     assert {path for path, _ in report.reasons} == {_page_of(paper)}
-    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+    assert tree(site / "_site") == clean_tree(site, tmp_path / "clean", NOW)
     # Its abstract is in feeds: the full build makes them again.
     text = paper.read_text("utf-8")
     paper.write_text(text.replace(NOTES, " One more sentence." + NOTES, 1), "utf-8")
     report = _build(site)
     assert not report.quick
     assert any(path.startswith("feeds/") for path, _ in report.reasons)
-    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+    assert tree(site / "_site") == clean_tree(site, tmp_path / "clean", NOW)
 
 
 def test_what_the_quick_path_leaves_to_the_full_build(site: Path, tmp_path: Path) -> None:
@@ -227,7 +219,7 @@ def test_what_the_quick_path_leaves_to_the_full_build(site: Path, tmp_path: Path
     (site / "_site" / "404.html").write_text("damaged", "utf-8")
     _append(paper, " Xyzzyx.")
     assert not _build(site).quick
-    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+    assert tree(site / "_site") == clean_tree(site, tmp_path / "clean", NOW)
     # A template.
     templates = site / "templates"
     templates.mkdir()
@@ -243,7 +235,7 @@ def test_what_the_quick_path_leaves_to_the_full_build(site: Path, tmp_path: Path
     paper.with_name("copy.md").write_text(copy, "utf-8")
     _append(paper, " Frobozzq.")
     assert not _build(site).quick
-    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+    assert tree(site / "_site") == clean_tree(site, tmp_path / "clean", NOW)
 
 
 def test_a_build_that_failed_leaves_nothing_for_the_quick_path(site: Path, tmp_path: Path) -> None:
@@ -260,7 +252,7 @@ def test_a_build_that_failed_leaves_nothing_for_the_quick_path(site: Path, tmp_p
     broken.parent.rmdir()
     report = _build(site)
     assert not report.quick
-    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+    assert tree(site / "_site") == clean_tree(site, tmp_path / "clean", NOW)
 
 
 def test_a_theme_that_lists_abstracts_is_built_in_full(site: Path, tmp_path: Path) -> None:
@@ -277,7 +269,7 @@ def test_a_theme_that_lists_abstracts_is_built_in_full(site: Path, tmp_path: Pat
     showing = {path for path, data in tree(site / "_site").items() if b"by this theme." in data}
     assert any(path.startswith("date/") for path in showing)
     assert _page_of(paper) in showing
-    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+    assert tree(site / "_site") == clean_tree(site, tmp_path / "clean", NOW)
 
 
 _EDITS = st.lists(
@@ -317,7 +309,7 @@ def test_quick_and_clean_builds_are_byte_identical(
         else:
             paper.write_text(re.sub(r"(?m)^rank: \d+$", f"rank: {number + 1}", text, count=1))
         _build(copy)
-        assert tree(copy / "_site") == _clean(copy, scratch / "clean")
+        assert tree(copy / "_site") == clean_tree(copy, scratch / "clean", NOW)
 
 
 def test_the_summary_says_the_build_was_quick(site: Path) -> None:
@@ -366,4 +358,4 @@ def test_facts_of_another_shape_are_not_trusted(
         cache.close()
     _append(paper, NOTES + "Noted.")
     assert not _build(site).quick
-    assert tree(site / "_site") == _clean(site, tmp_path / "clean")
+    assert tree(site / "_site") == clean_tree(site, tmp_path / "clean", NOW)
