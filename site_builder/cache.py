@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 CACHE_DIR = ".cache"
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 """Raise when the layout or meaning of any table changes."""
 _FILE = "build.sqlite"
 _SCHEMA = """
@@ -71,6 +71,9 @@ CREATE TABLE related (
     id TEXT PRIMARY KEY, digest TEXT NOT NULL, day INTEGER NOT NULL, terms TEXT NOT NULL,
     vector BLOB NOT NULL, weights BLOB NOT NULL, related TEXT NOT NULL, counts BLOB
 );
+-- The related computation's postings (`related.RelatedState.postings`): an edit reads those of
+-- the terms it touches instead of every related row.
+CREATE TABLE postings (term INTEGER PRIMARY KEY, papers BLOB NOT NULL, weights BLOB NOT NULL);
 CREATE TABLE outputs (
     path TEXT PRIMARY KEY, source TEXT NOT NULL, hash TEXT NOT NULL,
     size INTEGER NOT NULL, mtime INTEGER NOT NULL
@@ -78,7 +81,7 @@ CREATE TABLE outputs (
 """
 
 
-_TABLES = frozenset({"meta", "papers", "texts", "blobs", "outputs", "related"})
+_TABLES = frozenset({"meta", "papers", "texts", "blobs", "outputs", "related", "postings"})
 
 
 class CacheCorrupt(Exception):
@@ -136,7 +139,7 @@ def _output_record(row: Sequence[Any]) -> tuple[str, OutputRecord]:
     return row[0], OutputRecord(str(row[1]), str(row[2]), int(row[3]), int(row[4]))
 
 
-def _by_keys(db: sqlite3.Connection, query: str, keys: Iterable[str]) -> Iterator[Any]:
+def _by_keys(db: sqlite3.Connection, query: str, keys: Iterable[str | int]) -> Iterator[Any]:
     """The rows of `query`, which ends with the key column of a condition, whose key is one of
     `keys`: looked up `_KEYS_PER_QUERY` keys at a time."""
     wanted = list(dict.fromkeys(keys))
@@ -422,6 +425,26 @@ class BuildCache:
             paper_id: _unpacked("I", counts) for paper_id, counts in _by_keys(self._db, query, ids)
         }
 
+    def related_order(self, digest: str) -> tuple[list[str], list[int]] | None:
+        """The paper order stored with the postings under `digest` (`store_related`)."""
+        found = self.blob(_ORDER, digest)
+        if not (isinstance(found, list) and len(found) == 2):
+            return None
+        ids, days = found
+        if not (isinstance(ids, list) and isinstance(days, list)):
+            return None
+        return ids, days
+
+    def related_postings_of(self, terms: Iterable[int]) -> dict[int, tuple[list[int], list[float]]]:
+        """The stored postings of `terms` (those stored), by term number."""
+        if self._db is None:
+            return {}
+        query = "SELECT term, papers, weights FROM postings WHERE term"
+        return {
+            term: (_unpacked("I", papers), _unpacked("d", weights))
+            for term, papers, weights in _by_keys(self._db, query, terms)
+        }
+
     def store_related(
         self,
         digest: str,
@@ -429,23 +452,46 @@ class BuildCache:
         rows: dict[str, Any],
         *,
         counts: Mapping[str, Sequence[int]],
+        postings: Mapping[int, tuple[Sequence[int], Sequence[float]]] | None = None,
+        order: tuple[list[str], list[int]] | None = None,
         drop: Iterable[str] = (),
         replace: bool = False,
     ) -> None:
         """Store `header` as the result "related" under `digest` and the `rows` by paper id
         with their term `counts`, and delete the rows of `drop` (or, with `replace`, every
         other row), in one transaction. A stored row given no counts keeps its counts if its
-        terms are the same, else has none."""
+        terms are the same, else has none. The `postings` by term replace those stored (an
+        empty one deletes the term's); with an `order`, they replace all of them, and the
+        order is stored with them."""
         if self._db is None:
             return
         with self._transaction():
             if replace:
                 self._db.execute("DELETE FROM related")
+            if replace or order is not None:
+                self._db.execute("DELETE FROM postings")
+                self.drop_blob(_ORDER)
             self._db.executemany("DELETE FROM related WHERE id=?", ((i,) for i in drop))
             self._db.executemany(
                 _STORE_RELATED_ROW,
                 (_related_values(key, row, counts.get(key)) for key, row in rows.items()),
             )
+            postings = postings or {}
+            self._db.executemany(
+                "DELETE FROM postings WHERE term=?",
+                ((term,) for term, (papers, _) in postings.items() if not papers),
+            )
+            # Packed one term at a time: at 100,000 papers they are 36 MB in all.
+            self._db.executemany(
+                "INSERT OR REPLACE INTO postings VALUES (?, ?, ?)",
+                (
+                    (term, _packed("I", papers), _packed("d", weights))
+                    for term, (papers, weights) in postings.items()
+                    if papers
+                ),
+            )
+            if order is not None:
+                self.store_blob(_ORDER, digest, list(order))
             self._db.execute(
                 "INSERT OR REPLACE INTO blobs VALUES ('related', ?, ?)", (digest, _encode(header))
             )
@@ -560,6 +606,7 @@ INSERT INTO related VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE S
                   WHEN excluded.terms = related.terms THEN related.counts END,
     terms = excluded.terms
 """
+_ORDER = "related_order"
 _IDS_APART = "\x1f"
 """Between a row's related ids: no id holds a control character (`load.py` refuses them)."""
 

@@ -48,8 +48,12 @@ from .enrich import TextStore, summarize, text_key, vouch
 from .enrich.archives import day_period
 from .enrich.related import (
     RELATED_VERSION,
+    Postings,
+    RelatedChange,
+    StoredPostings,
     collector_paused,
     update_for_text,
+    update_from_postings,
     update_from_state,
 )
 from .enrich.topics import TopicMatcher
@@ -220,6 +224,8 @@ class _Quick:
         """The related state's header, with the edited papers' terms counted."""
         self.counts: dict[str, Sequence[int]] = {}
         """The term counts of the related rows whose terms changed."""
+        self.postings: dict[int, Postings] = {}
+        """The related postings that changed."""
         self.relisted: list[str] = []
         """Papers not edited whose related lists move: their pages are made again too."""
 
@@ -272,7 +278,13 @@ class _Quick:
         with cache.transaction():
             cache.update_papers(new_rows, removed=())
             if related_rows:
-                cache.store_related(RELATED_VERSION, self.header, related_rows, counts=self.counts)
+                cache.store_related(
+                    RELATED_VERSION,
+                    self.header,
+                    related_rows,
+                    counts=self.counts,
+                    postings=self.postings,
+                )
             cache.update_outputs(changed_records, stamps)
             if search_state is not None:
                 cache.store_blob("search", "state", search_state)
@@ -333,30 +345,47 @@ class _Quick:
     def _relisted(
         self, header: dict[str, Any], edited: list[tuple[Paper, CachedPaper, RenderedText]]
     ) -> dict[str, list[Any]]:
-        """`_related` when some list moves: the update from every paper's row."""
+        """`_related` when some list moves: the update from the postings of the terms the
+        edits touch, or else from every paper's row."""
+        changed = {paper.id: (paper, rendered.plain) for paper, _, rendered in edited}
+        order = self.cache.related_order(RELATED_VERSION)
+        found = None
+        if order is not None:
+            stored = StoredPostings(
+                order=order,
+                postings_of=self.cache.related_postings_of,
+                rows_of=self.cache.related_rows_of,
+            )
+            found = update_from_postings(header, stored, changed)
+        change = found or self._from_every_row(header, changed)
+        if len(change.relisted) > _MOST_RELISTED:
+            raise _NotQuick
+        self.header, self.counts, self.postings = change.header, change.counts, change.postings
+        self.relisted = change.relisted
+        return change.rows
+
+    def _from_every_row(
+        self, header: dict[str, Any], changed: dict[str, tuple[Paper, str]]
+    ) -> RelatedChange:
         rows = self.cache.related_rows()
-        found = update_from_state(
-            header,
-            rows,
-            {paper.id: (paper, rendered.plain) for paper, _, rendered in edited},
-            self.cache.related_counts_of,
-        )
+        found = update_from_state(header, rows, changed, self.cache.related_counts_of)
         if found is None:
             raise _NotQuick
         _, state = found
-        self.counts = state.counts
-        self.header = state.to_json()
-        new_rows = self.header.pop("papers")
+        new_header = state.to_json()
+        new_rows = new_header.pop("papers")
         fresh = {key: row for key, row in new_rows.items() if rows.get(key) is not row}
-        ids = {paper.id for paper, _, _ in edited}
-        self.relisted = [
-            key
-            for key, row in fresh.items()
-            if key not in ids and row[_RELATED_IDS] != rows[key][_RELATED_IDS]
-        ]
-        if len(self.relisted) > _MOST_RELISTED:
-            raise _NotQuick
-        return fresh
+        return RelatedChange(
+            header=new_header,
+            rows=fresh,
+            relisted=[
+                key
+                for key, row in fresh.items()
+                if key not in changed and row[_RELATED_IDS] != rows[key][_RELATED_IDS]
+            ],
+            counts=state.counts,
+            postings=state.postings,
+        )
 
     def _catalog(
         self,

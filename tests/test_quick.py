@@ -113,11 +113,17 @@ def test_an_abstract_edit_makes_its_page_and_search_files_only(site: Path, tmp_p
 
 
 def test_an_edit_that_moves_related_lists_makes_those_papers_pages_again(
-    site: Path, tmp_path: Path
+    site: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Its own title said again in its abstract: the paper's words weigh more, no word's
-    weight moves for the others, and some of their related lists change."""
+    weight moves for the others, and some of their related lists change. The quick build
+    finds them from the stored postings of the paper's terms, not from every paper's row."""
     _build(site)
+
+    def every_row(cache: BuildCache) -> object:
+        raise AssertionError("the quick build read every related row")
+
+    monkeypatch.setattr(BuildCache, "related_rows", every_row)
     facts = _facts(site)
     feeds, files = facts["feeds"], facts["files"]
     assert isinstance(feeds, list) and isinstance(files, dict)
@@ -133,7 +139,10 @@ def test_an_edit_that_moves_related_lists_makes_those_papers_pages_again(
         if others:
             break
     assert others  # another paper's related list moved
+    monkeypatch.undo()
     assert tree(site / "_site") == clean_tree(site, tmp_path / "clean", NOW)
+    assert _related_state(site) == _related_state(tmp_path / "clean")
+    assert _postings(site) == _postings(tmp_path / "clean")
 
 
 def test_an_edit_that_moves_a_words_weight_is_quick(site: Path, tmp_path: Path) -> None:
@@ -173,6 +182,7 @@ def test_an_edit_that_moves_a_words_weight_is_quick(site: Path, tmp_path: Path) 
     assert state == _related_state(tmp_path / "clean")
     assert word in state[user][1]
     assert state[paper_id][4][state[paper_id][0].split().index(word)] == 2
+    assert _postings(site) == _postings(tmp_path / "clean")
 
 
 def _related_state(site: Path) -> dict[str, tuple[object, ...]]:
@@ -189,6 +199,24 @@ def _related_state(site: Path) -> dict[str, tuple[object, ...]]:
     return {
         key: (terms, [words[n] for n in vector], weights, related, counts[key])
         for key, (_, _, terms, vector, weights, related) in rows.items()
+    }
+
+
+def _postings(site: Path) -> dict[str, tuple[list[str], list[float]]]:
+    """The stored related postings, with terms as words and positions as paper ids."""
+    cache = BuildCache.open(site)
+    try:
+        header = cache.blob("related", RELATED_VERSION)
+        order = cache.related_order(RELATED_VERSION)
+        assert isinstance(header, dict) and order is not None
+        words = header["vocabulary"]
+        found = cache.related_postings_of(range(len(words)))
+    finally:
+        cache.close()
+    ids = order[0]
+    return {
+        words[term]: ([ids[at] for at in papers], weights)
+        for term, (papers, weights) in found.items()
     }
 
 

@@ -177,10 +177,42 @@ def test_updating_gives_exactly_what_computing_from_nothing_gives(
     rng = random.Random(seed)
     papers = _random_papers(rng, size)
     lists, state = update_related(papers, None, None)
+    kept = _keep_postings({}, state)
     for step in range(6):
         papers = _edit(rng, papers, step)
         lists, state = update_related(papers, None, _through_json(state))
         assert lists == related_papers(papers)
+        # The postings a caller keeps, moved as the state says, are those from nothing.
+        kept = _keep_postings(kept, state)
+        assert _by_word(kept, state) == _by_word(*_postings_from_nothing(papers))
+
+
+def _postings_from_nothing(
+    papers: list[Paper],
+) -> tuple[dict[int, related.Postings], RelatedState]:
+    state = update_related(papers, None, None)[1]
+    return state.postings, state
+
+
+def _by_word(
+    postings: dict[int, related.Postings], state: RelatedState
+) -> dict[str, related.Postings]:
+    """`postings` by the terms' words: numbers differ between an update and a computation
+    from nothing."""
+    return {
+        state.vocabulary[term]: (list(papers), list(weights))
+        for term, (papers, weights) in postings.items()
+    }
+
+
+def _keep_postings(
+    kept: dict[int, related.Postings], state: RelatedState
+) -> dict[int, related.Postings]:
+    """`kept` as a caller of `update_related` keeps it after `state` (`RelatedState.postings`,
+    all of them when it has an `order`)."""
+    kept = {} if state.order is not None else dict(kept)
+    kept.update(state.postings)
+    return {term: found for term, found in kept.items() if found[0]}
 
 
 def test_an_edit_recomputes_a_few_lists_not_all() -> None:
@@ -397,5 +429,141 @@ def test_the_cache_keeps_a_rows_term_counts_while_its_terms_stay(tmp_path: Path)
         cache.store_related("v", {}, {"a": moved, "b": retermed}, counts={})
         assert cache.related_counts_of(["a", "b", "c"]) == {"a": [2, 1]}
         assert cache.related_rows()["a"] == moved
+    finally:
+        cache.close()
+
+
+@given(
+    seed=st.integers(0, 2**32),
+    size=st.integers(2, 70),
+    added=st.lists(st.sampled_from([*_RARE[:8], *_WORDS[:4], "zyzzyva"]), max_size=3),
+    edits=st.integers(1, 3),
+    terms=st.sampled_from([3, 30]),
+    window=st.sampled_from([2, 5, 32]),
+)
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_an_update_from_the_postings_is_the_full_update_unless_a_weight_moves(
+    monkeypatch: pytest.MonkeyPatch,
+    seed: int,
+    size: int,
+    added: list[str],
+    edits: int,
+    terms: int,
+    window: int,
+) -> None:
+    """`update_from_postings` reads only the postings and rows it needs, and changes the
+    state as the full update does: rows, lists, counts and postings. It declines exactly
+    when a term's weight moves."""
+    monkeypatch.setattr(related, "_MAX_TERMS", terms)
+    monkeypatch.setattr(related, "WINDOW", window)
+    rng = random.Random(seed)
+    papers = [_rarely(rng, f"p{number:03d}") for number in range(size)]
+    _, state = update_related(papers, None, None)
+    assert state.order is not None
+    header, rows = _header_and_rows(state)
+    kept = json.loads(json.dumps(_keep_postings({}, state)))
+    kept = {int(term): found for term, found in kept.items()}
+    read: list[str] = []
+
+    def rows_of(ids: Iterable[str]) -> dict[str, list[object]]:
+        wanted = list(ids)
+        read.extend(wanted)
+        return {key: rows[key] for key in wanted if key in rows}
+
+    stored = related.StoredPostings(
+        order=state.order,
+        postings_of=lambda terms: {term: kept[term] for term in terms if term in kept},
+        rows_of=rows_of,
+    )
+    changed = {}
+    for index in rng.sample(range(size), min(edits, size)):
+        paper = papers[index]
+        abstract = " ".join([*paper.abstract.split()[1:], *added])
+        papers[index] = _with_day(_paper(paper.id, paper.title, abstract), paper.day)
+        changed[paper.id] = (papers[index], abstract)
+    found = related.update_from_postings(header, stored, changed)
+    _, full = update_related(papers, None, _through_json(state))
+    moved = any(
+        related._weight_class(full.df.get(term, 0), full.scale)
+        != related._weight_class(state.df.get(term, 0), state.scale)
+        for term in {*full.df, *state.df}
+    )
+    assert (found is None) == moved
+    if found is None:
+        return
+    assert found.header == {**header, "df": full.df, "vocabulary": full.vocabulary}
+    assert {**rows, **found.rows} == full.papers
+    assert not {key for key, row in found.rows.items() if rows[key] == row}
+    assert found.relisted == [
+        key for key in full.papers if key not in changed and full.papers[key][5] != rows[key][5]
+    ]
+    assert {key: list(counts) for key, counts in found.counts.items()} == {
+        key: list(full.counts[key]) for key in found.counts
+    }
+    after = _as_state(found)
+    assert _by_word(_keep_postings(kept, after), after) == _by_word(*_postings_from_nothing(papers))
+    # Rows are read of the changed papers and of those whose lists are made again only.
+    assert len(set(read)) <= len(changed) + len(found.rows) + window * terms * 2 * len(changed)
+
+
+def _as_state(change: related.RelatedChange) -> RelatedState:
+    state = RelatedState.from_json({**change.header, "papers": {}})
+    assert state is not None
+    return RelatedState(**{**vars_of(state), "postings": change.postings})
+
+
+def vars_of(state: RelatedState) -> dict[str, object]:
+    return {name: getattr(state, name) for name in RelatedState.__dataclass_fields__}
+
+
+def test_postings_that_disagree_with_the_rows_are_not_trusted() -> None:
+    rng = random.Random(21)
+    papers = _random_papers(rng, 120)
+    _, state = update_related(papers, None, None)
+    assert state.order is not None
+    header, rows = _header_and_rows(state)
+    paper = next(paper for paper in papers if len(rows[paper.id][3]) >= 2)  # type: ignore[arg-type]
+    # The same words, one more often: no term's weight moves, the paper's vector does.
+    word = state.vocabulary[rows[paper.id][3][-1]]  # type: ignore[index]
+    abstract = f"{paper.abstract} {word} {word}"
+    edited = _with_day(_paper(paper.id, paper.title, abstract), paper.day)
+    changed = {paper.id: (edited, edited.abstract)}
+    kept = _keep_postings({}, state)
+
+    def update(postings: dict[int, related.Postings]) -> related.RelatedChange | None:
+        stored = related.StoredPostings(
+            order=state.order,  # type: ignore[arg-type]
+            postings_of=lambda terms: {term: postings[term] for term in terms if term in postings},
+            rows_of=lambda ids: {key: rows[key] for key in ids},
+        )
+        return related.update_from_postings(header, stored, changed)
+
+    found = update(kept)
+    assert found is not None and found.postings
+    term = rows[paper.id][3][0]  # type: ignore[index]
+    assert update({key: found for key, found in kept.items() if key != term}) is None
+    papers_of, weights = kept[term]
+    assert update({**kept, term: (papers_of, [weight + 1 for weight in weights])}) is None
+
+
+def test_the_cache_moves_postings_as_told(tmp_path: Path) -> None:
+    """Postings given alone replace those of their terms (an empty one deletes its term's);
+    with an order, they replace all, and the order is kept with them."""
+    cache = BuildCache.open(tmp_path)
+    try:
+        order = (["a", "b"], [700000, 700001])
+        first = {0: ([0, 1], [0.5, 0.25]), 1: ([1], [1.0])}
+        cache.store_related("v", {}, {}, counts={}, postings=first, order=order)
+        assert cache.related_order("v") == (["a", "b"], [700000, 700001])
+        assert cache.related_order("w") is None
+        cache.store_related("v", {}, {}, counts={}, postings={0: ([], []), 2: ([0], [0.75])})
+        assert cache.related_postings_of([0, 1, 2, 3]) == {1: ([1], [1.0]), 2: ([0], [0.75])}
+        cache.store_related("v", {}, {}, counts={}, postings={5: ([0], [1.0])}, order=order)
+        assert cache.related_postings_of(range(6)) == {5: ([0], [1.0])}
+        cache.store_related("v", {}, {}, counts={}, replace=True)
+        assert cache.related_postings_of(range(6)) == {}
+        assert cache.related_order("v") is None
     finally:
         cache.close()

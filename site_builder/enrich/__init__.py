@@ -158,17 +158,17 @@ def _related(
             # Only the rows the update replaced are written again.
             data = state.to_json()
             rows = data.pop("papers")
-            if previous is None:
-                cache.store_related(RELATED_VERSION, data, rows, counts=state.counts, replace=True)
-            else:
-                old = previous.papers
-                cache.store_related(
-                    RELATED_VERSION,
-                    data,
-                    {key: row for key, row in rows.items() if old.get(key) is not row},
-                    counts=state.counts,
-                    drop=old.keys() - rows.keys(),
-                )
+            old = previous.papers if previous is not None else {}
+            cache.store_related(
+                RELATED_VERSION,
+                data,
+                {key: row for key, row in rows.items() if old.get(key) is not row},
+                counts=state.counts,
+                postings=state.postings,
+                order=state.order,
+                drop=old.keys() - rows.keys(),
+                replace=previous is None,
+            )
     return related
 
 

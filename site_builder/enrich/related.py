@@ -30,7 +30,10 @@ the latter from their stored term counts, without their texts), and the lists of
 own vector or any of whose term windows (the papers and weights in it) changed. Every other
 list is provably the same, and the scores of a recomputed list are summed in the same order
 from the same floats, so the result is identical to a computation from nothing. The state is
-plain JSON; the caller keeps it in the build cache.
+plain JSON; the caller keeps it in the build cache, with each term's postings apart. After
+edits of abstracts alone that move no term's weight, `update_from_postings` reads back only the
+postings of the terms the edits touch and of the terms of the lists it makes again, and the
+rows of those papers: the same result, without reading every paper's row.
 
 Cost: splitting the words is linear in the text, scoring at most 30 x `WINDOW` products per
 paper, so the whole grows linearly with the collection (the former exact cosine grew with the
@@ -62,10 +65,13 @@ __all__ = [
     "RELATED_LIMIT",
     "RELATED_VERSION",
     "WINDOW",
+    "RelatedChange",
     "RelatedState",
+    "StoredPostings",
     "collector_paused",
     "related_papers",
     "update_for_text",
+    "update_from_postings",
     "update_from_state",
     "update_related",
 ]
@@ -162,6 +168,13 @@ def _weight_class(df: int, scale: int) -> int:
     """Two document frequencies with the same class give the same idf."""
     return 0 if df <= 1 or df * 4 > scale else _rounded(df)
 
+
+Postings = tuple[list[int], list[float]]
+"""One term's postings as kept: the positions (in `PaperOrder`) of the papers whose vector
+holds the term, ascending, and the term's weight in each."""
+
+PaperOrder = tuple[list[str], list[int]]
+"""Every paper's id and day (as an ordinal), in (day, id) order."""
 
 Vector = tuple[list[int], list[float]]
 """A paper's heaviest terms (as numbers into the vocabulary) and their weights, heaviest first.
@@ -270,6 +283,11 @@ def _postings(vectors: Sequence[Vector], days: Sequence[int]) -> dict[int, _Post
     return postings
 
 
+def _kept(postings: _Postings | None) -> Postings:
+    """`postings` as the caller keeps them (`RelatedState.postings`)."""
+    return (postings.papers, postings.weights) if postings is not None else ([], [])
+
+
 def _window(postings: _Postings, day: int) -> tuple[int, int]:
     """The slice of `postings` a paper of `day` compares itself with."""
     end = bisect.bisect_right(postings.days, day)
@@ -317,6 +335,14 @@ class RelatedState:
     part of `to_json`: every paper's counts are needed only to weigh it again without its
     text (`update_from_state`), so the caller keeps them apart, with the rows, and reads back
     only those it is asked for."""
+    postings: dict[int, Postings] = field(default_factory=dict, compare=False)
+    """Term number → its postings, for the terms whose postings this computation moved (every
+    term when `order` is given; an empty one for a term no vector holds any more). Not part of
+    `to_json`: the caller keeps them apart, so that an edit reads back only those of the terms
+    it touches (`update_from_postings`)."""
+    order: PaperOrder | None = field(default=None, compare=False)
+    """The papers in (day, id) order, which the positions in postings count, when it differs
+    from the previous computation's (always from nothing)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -512,6 +538,230 @@ def update_from_state(
             return None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredPostings:
+    """What the caller keeps of earlier computations beside the rows: the paper order and
+    each term's postings (`RelatedState.order`, `RelatedState.postings`), with ways to read
+    back only some postings and rows."""
+
+    order: PaperOrder
+    postings_of: Callable[[Iterable[int]], Mapping[int, Postings]]
+    """Term numbers → the postings kept of those terms (a term no vector holds has none)."""
+    rows_of: Callable[[Iterable[str]], Mapping[str, Any]]
+    """Paper ids → their rows of the state (`RelatedState.papers`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedChange:
+    """What `update_from_postings` changes of the state."""
+
+    header: dict[str, Any]
+    """The new state but its papers (`RelatedState.to_json`)."""
+    rows: dict[str, list[Any]]
+    """The rows that changed, by paper id."""
+    relisted: list[str]
+    """The papers not among those changed whose lists moved."""
+    counts: dict[str, Sequence[int]]
+    """The term counts of the rows whose terms were found again."""
+    postings: dict[int, Postings]
+    """The postings that changed (empty for a term no vector holds any more)."""
+
+
+def update_from_postings(
+    header: Any, stored: StoredPostings, changed: Mapping[str, tuple[Paper, str]]
+) -> RelatedChange | None:
+    """What `update_from_state` gives, read from the kept postings instead of every row:
+    only the rows of the papers `changed` (edited, each given with its abstract as plain
+    text; no paper added, removed or moved to another day) and of those whose lists may
+    move, and only the postings of their terms. None when a term's weight changes (papers
+    that are not in those postings would need weighing again) or what is kept does not
+    agree with itself: then `update_from_state` can tell."""
+    state = RelatedState.from_json({**header, "papers": {}}) if isinstance(header, dict) else None
+    ids, days = stored.order
+    if state is None or len(ids) != len(days) or _scale(len(ids)) != state.scale:
+        return None
+    try:
+        with collector_paused():
+            return _PostingsUpdate(state, stored).run(changed)
+    except (_MalformedState, TypeError, ValueError, KeyError, IndexError, AttributeError):
+        return None
+
+
+class _PostingsUpdate:
+    """One `update_from_postings`: the steps of `_Run.update` for edits alone, each over the
+    papers and terms it concerns."""
+
+    def __init__(self, state: RelatedState, stored: StoredPostings) -> None:
+        self.state, self.stored = state, stored
+        self.ids, self.days = stored.order
+
+    def run(self, changed: Mapping[str, tuple[Paper, str]]) -> RelatedChange | None:
+        ids, days, state = self.ids, self.days, self.state
+        old = self.stored.rows_of(changed)
+        positions = sorted(ids.index(paper_id) for paper_id in changed)
+        parts = len(_ROW_PARTS)
+        stems = _Stems()
+        bags: dict[int, _Bag] = {}
+        digests: dict[int, str] = {}
+        for at in positions:  # in (day, id) order, as `_Run` weighs them
+            row = old[ids[at]]
+            paper, plain = changed[ids[at]]
+            if not (type(row) is list and len(row) == parts) or not (
+                row[_DAY] == days[at] == paper.day.toordinal()
+            ):
+                return None
+            digest = _digest(paper, plain)
+            if digest != row[_DIGEST]:
+                bags[at], digests[at] = _Bag.of(_bag(paper.title, plain, stems)), digest
+        df: Counter[str] = Counter(state.df)
+        for at in bags:
+            df.subtract(old[ids[at]][_TERMS].split())
+        for bag in bags.values():
+            df.update(bag.terms)
+        if any(count < 0 for count in df.values()):
+            raise _MalformedState
+        df = +df
+        words = {term for at, bag in bags.items() for term in (*bag.terms, *_words(old, ids[at]))}
+        if any(
+            _weight_class(df.get(term, 0), state.scale)
+            != _weight_class(state.df.get(term, 0), state.scale)
+            for term in words
+        ):
+            return None
+        idf = {term: _idf(df[term], state.scale) for bag in bags.values() for term in bag.terms}
+        vocabulary = _Vocabulary(state.vocabulary)
+        vectors = {at: _vector(bag, idf, vocabulary) for at, bag in bags.items()}
+        moved = {
+            at
+            for at, (terms, weights) in vectors.items()
+            if terms != old[ids[at]][_VECTOR_TERMS] or weights != old[ids[at]][_VECTOR_WEIGHTS]
+        }
+        before, after = self._postings(moved, vectors, old)
+        stale = moved | self._moved_windows(before, after)
+        known = {**self.stored.rows_of(ids[at] for at in stale if at not in vectors), **old}
+        lists = self._lists(stale, vectors, known, after)
+        rows: dict[str, list[Any]] = {}
+        relisted: list[str] = []
+        for at in sorted(set(bags) | stale):
+            row = known[ids[at]]
+            terms, weights = vectors.get(at, (row[_VECTOR_TERMS], row[_VECTOR_WEIGHTS]))
+            if ids[at] not in changed and lists[at] != row[_RELATED]:
+                relisted.append(ids[at])
+            new_row = [
+                digests.get(at, row[_DIGEST]),
+                row[_DAY],
+                bags[at].text if at in bags else row[_TERMS],
+                terms,
+                weights,
+                lists.get(at, row[_RELATED]),
+            ]
+            if new_row != row:
+                rows[ids[at]] = new_row
+        new_state = RelatedState(
+            scale=state.scale,
+            limit=state.limit,
+            df=dict(df),
+            vocabulary=vocabulary.terms,
+            papers={},
+        )
+        header = new_state.to_json()
+        del header["papers"]
+        return RelatedChange(
+            header=header,
+            rows=rows,
+            relisted=relisted,
+            counts={ids[at]: bag.counts for at, bag in bags.items()},
+            postings={term: (found.papers, found.weights) for term, found in after.items()},
+        )
+
+    def _postings(
+        self, moved: set[int], vectors: Mapping[int, Vector], old: Mapping[str, Any]
+    ) -> tuple[dict[int, _Postings], dict[int, _Postings]]:
+        """The postings of the terms in the old or new vector of a paper in `moved`, as kept
+        and as they are now. The kept ones must hold each old vector as its row does."""
+        ids = self.ids
+        terms = {term for at in moved for term in (*old[ids[at]][_VECTOR_TERMS], *vectors[at][0])}
+        kept = self.stored.postings_of(terms)
+        before, after = {}, {}
+        for term in terms:
+            papers, weights = kept.get(term, ([], []))
+            if len(papers) != len(weights):
+                raise _MalformedState
+            before[term] = self._with_days(papers, weights)
+            papers, weights = list(papers), list(weights)
+            for at in sorted(moved):  # a few papers in long lists: moved in place
+                place = bisect.bisect_left(papers, at)
+                if papers[place : place + 1] == [at]:
+                    del papers[place], weights[place]
+                new_terms, new_weights = vectors[at]
+                if term in new_terms:
+                    papers.insert(place, at)
+                    weights.insert(place, new_weights[new_terms.index(term)])
+            after[term] = self._with_days(papers, weights)
+        for at in moved:
+            row = old[ids[at]]
+            for term, weight in zip(row[_VECTOR_TERMS], row[_VECTOR_WEIGHTS], strict=True):
+                found = before[term]
+                place = bisect.bisect_left(found.papers, at)
+                if found.papers[place : place + 1] != [at] or found.weights[place] != weight:
+                    raise _MalformedState
+        return before, after
+
+    def _with_days(self, papers: list[int], weights: list[float]) -> _Postings:
+        if papers and not 0 <= papers[0] <= papers[-1] < len(self.ids):
+            raise _MalformedState
+        return _Postings(
+            days=list(map(self.days.__getitem__, papers)), papers=papers, weights=weights
+        )
+
+    @staticmethod
+    def _moved_windows(before: Mapping[int, _Postings], after: Mapping[int, _Postings]) -> set[int]:
+        """Papers with a term whose window differs before and after (`_Run._moved_windows`,
+        with positions standing for (day, id))."""
+        stale: set[int] = set()
+        for term, now in after.items():
+            old = before[term]
+            for day in sorted(set(now.days)):
+                end = bisect.bisect_right(now.days, day)
+                old_end = bisect.bisect_right(old.days, day)
+                start, old_start = max(0, end - WINDOW), max(0, old_end - WINDOW)
+                if (
+                    now.papers[start:end] != old.papers[old_start:old_end]
+                    or now.weights[start:end] != old.weights[old_start:old_end]
+                ):
+                    stale.update(now.papers[bisect.bisect_left(now.days, day) : end])
+        return stale
+
+    def _lists(
+        self,
+        stale: set[int],
+        vectors: Mapping[int, Vector],
+        rows: Mapping[str, Any],
+        after: Mapping[int, _Postings],
+    ) -> dict[int, list[str]]:
+        """The new lists of the papers at `stale`, scored over the postings of their terms:
+        their `vectors` where new, else from their `rows`."""
+        ids = self.ids
+        scored: dict[int, Vector] = dict(vectors)
+        for at in stale:
+            if at not in scored:
+                row = rows[ids[at]]
+                scored[at] = (row[_VECTOR_TERMS], row[_VECTOR_WEIGHTS])
+        terms = {term for at in stale for term in scored[at][0]} - after.keys()
+        postings = dict(after)
+        for term, (papers, weights) in self.stored.postings_of(terms).items():
+            if len(papers) != len(weights):
+                raise _MalformedState
+            postings[term] = self._with_days(papers, weights)
+        scorer = _Scorer(ids, self.days, scored, postings, self.state.limit)
+        return {at: scorer.related(at) for at in sorted(stale)}
+
+
+def _words(rows: Mapping[str, Any], paper_id: str) -> list[str]:
+    terms: str = rows[paper_id][_TERMS]
+    return terms.split()
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector. The computation and its stored state are millions
@@ -599,11 +849,25 @@ class _Run:
         counts = {self.ids[index]: bag.counts for index, bag in bags.items()}
         del bags
         postings = _postings(vectors, self.days)
+        same_order = (
+            previous is not None
+            and not gone
+            and all(
+                (row := known.get(self.ids[index])) is not None and row[_DAY] == self.days[index]
+                for index in fresh
+            )
+        )
         if previous is None:
             stale = list(range(len(self.ids)))
+            touched: set[int] = set()
         else:
             moved = {self.ids[index] for index in changed} | gone
-            stale = sorted(set(changed).union(self._moved_windows(postings, vectors, known, moved)))
+            touched = self._touched_terms(vectors, known, moved)
+            stale = sorted(set(changed).union(self._moved_windows(postings, touched, known, moved)))
+        if same_order:
+            kept = {term: _kept(postings.get(term)) for term in touched}
+        else:
+            kept = {term: _kept(found) for term, found in postings.items()}
         scorer = _Scorer(self.ids, self.days, vectors, postings, self.limit)
         fresh_lists = dict(
             zip(
@@ -633,6 +897,8 @@ class _Run:
             vocabulary=vocabulary.terms,
             papers=rows,
             counts=counts,
+            postings=kept,
+            order=None if same_order else (self.ids, self.days),
         )
         return self._result([row[_RELATED] for row in rows.values()], rows), state
 
@@ -764,24 +1030,30 @@ class _Run:
                 raise _NeedsText
             bags[index] = _Bag(text=terms, counts=found)
 
-    def _moved_windows(
-        self,
-        postings: Mapping[int, _Postings],
-        vectors: Sequence[Vector],
-        known: Mapping[str, list[Any]],
-        moved: set[str],
+    def _touched_terms(
+        self, vectors: Sequence[Vector], known: Mapping[str, list[Any]], moved: set[str]
     ) -> set[int]:
-        """Papers with a term whose window (the papers and weights they compare with) differs
-        from the previous computation's. Only terms in the vector of a paper that changed or
-        went, before or after, can differ."""
-        ids = self.ids
-        index_of = {paper_id: index for index, paper_id in enumerate(ids)}
+        """The terms in the vector of a paper that changed or went, before or after: only
+        their postings can differ from the previous computation's."""
+        index_of = {paper_id: index for index, paper_id in enumerate(self.ids)}
         terms: set[int] = set()
         for paper_id in moved:
             if (row := known.get(paper_id)) is not None:
                 terms.update(row[_VECTOR_TERMS])
             if (index := index_of.get(paper_id)) is not None:
                 terms.update(vectors[index][0])
+        return terms
+
+    def _moved_windows(
+        self,
+        postings: Mapping[int, _Postings],
+        terms: set[int],
+        known: Mapping[str, list[Any]],
+        moved: set[str],
+    ) -> set[int]:
+        """Papers with a term whose window (the papers and weights they compare with) differs
+        from the previous computation's; `terms` are those touched (`_touched_terms`)."""
+        ids = self.ids
         stale: set[int] = set()
         for term in terms:
             now = postings.get(term)
@@ -816,7 +1088,7 @@ class _Scorer:
         self,
         ids: Sequence[str],
         days: Sequence[int],
-        vectors: Sequence[Vector],
+        vectors: Sequence[Vector] | Mapping[int, Vector],
         postings: Mapping[int, _Postings],
         limit: int,
     ) -> None:
