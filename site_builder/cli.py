@@ -101,8 +101,9 @@ def _command_in(argv: Sequence[str]) -> str | None:
 
 def _parser(command: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; for one of `_LIGHT_COMMANDS` the other commands' options that
-    need importing ingest or the digest are left out, as that command cannot use them."""
-    full = command not in _LIGHT_COMMANDS
+    need importing ingest or the digest are left out, as that command cannot use them; so are
+    they without a command (`--version`, `--help`), which lists only the commands."""
+    full = command is not None and command not in _LIGHT_COMMANDS
     common = _site_options()
     parser = argparse.ArgumentParser(
         prog="site-builder",

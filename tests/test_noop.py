@@ -85,6 +85,24 @@ def test_a_build_with_nothing_to_do_imports_no_rendering_library(papers_site: Pa
     assert _heavy_loaded_by(*command) == []
 
 
+def test_the_version_and_the_commands_list_load_no_heavy_library() -> None:
+    for option in ("--version", "--help"):
+        script = (
+            "import json, sys\n"
+            "from site_builder.cli import main\n"
+            "try:\n"
+            f"    main([{option!r}])\n"
+            "except SystemExit:\n"
+            "    pass\n"
+            "print(json.dumps(sorted(sys.modules)))"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True
+        )
+        loaded = set(json.loads(result.stdout.splitlines()[-1]))
+        assert [name for name in HEAVY if name in loaded] == [], option
+
+
 def test_importing_the_package_loads_no_rendering_library() -> None:
     script = (
         "import json, sys, site_builder; "

@@ -49,10 +49,17 @@ _TEXT_BATCH = 1024
 held at once."""
 
 
-def _render_texts(sources: tuple[str, str]) -> tuple[str, str, str]:
-    abstract, notes = sources
-    html, plain = render_markdown_and_text(abstract)
-    return (plain, html, render_markdown(notes))
+class _TextRenderer:
+    """A paper's (plain abstract, abstract HTML, notes HTML), in a worker process, which has the
+    papers already (it is forked): only their numbers go to it, not 40 MB of Markdown."""
+
+    def __init__(self, papers: Sequence[Paper]) -> None:
+        self._papers = papers
+
+    def __call__(self, index: int) -> tuple[str, str, str]:
+        paper = self._papers[index]
+        html, plain = render_markdown_and_text(paper.abstract)
+        return (plain, html, render_markdown(paper.notes))
 
 
 def _valid_row(row: Any) -> bool:
@@ -123,7 +130,7 @@ def _plain_texts(
     missing = list({keys[p.id]: p for p in papers if keys[p.id] not in plain}.values())
     fresh: dict[str, tuple[str, str, str]] = {}
     done = 0
-    for rows in fork_imap(_render_texts, [(p.abstract, p.notes) for p in missing], workers=workers):
+    for rows in fork_imap(_TextRenderer(missing), range(len(missing)), workers=workers):
         for paper, row in zip(missing[done : done + len(rows)], rows, strict=True):
             fresh[keys[paper.id]] = row
             plain[keys[paper.id]] = row[0]
