@@ -28,6 +28,7 @@ from .models import OutputFile
 from .progress import Progress, make_progress
 from .theme import static_dirs, template_dirs
 from .writer import (
+    FolderWriter,
     OutputValuesAside,
     check_output_dir,
     check_paths,
@@ -37,7 +38,6 @@ from .writer import (
     remove_outputs,
     staging_dir,
     swap_in,
-    write_file,
 )
 
 if TYPE_CHECKING:
@@ -381,13 +381,15 @@ class _Job:
             why_all = "--clean" if clean else "first build into this folder (nothing cached)"
             previous = {}
         target = staging_dir(self.output_dir) if full else pending_dir(self.output_dir)
+        # A staging folder is laid out as the site; a pending one holds files by name alone.
+        writer = FolderWriter(target, flat=not full)
         try:
             page_count, paper_count = len(pages), len(catalog.papers)
             listed = sorted(page.path for page in pages if page.listed)
             templates = sorted({page.template for page in pages})
             # `_pages` empties both lists: the steps after rendering reuse their memory.
-            self._pages(renderer, pages, sources, previous, target, why_all if full else "")
-            feeds = self._extras(catalog, listed, previous, target, fingerprinter)
+            self._pages(renderer, pages, sources, previous, writer, why_all if full else "")
+            feeds = self._extras(catalog, listed, previous, writer, fingerprinter)
             self.facts = quick.facts(catalog, feeds, templates)
             docs = _search_documents(catalog, cache)
             if self.keep is None:
@@ -396,7 +398,7 @@ class _Job:
                 # papers that is most of this process, which the index then grows by 170 MiB.
                 del catalog, fingerprinter
                 release_free_memory()
-            search_state = self._search(docs, cache, previous, target)
+            search_state = self._search(docs, cache, previous, writer)
             if full:
                 swap_in(target, self.output_dir)
             else:
@@ -431,7 +433,7 @@ class _Job:
         pages: list[Page],
         sources: list[PageSource],
         previous: dict[str, OutputRecord],
-        target: Path,
+        writer: FolderWriter,
         why_all: str,
     ) -> None:
         """Render the pages whose digest or file changed. Consumes `pages` and `sources` (both
@@ -468,7 +470,12 @@ class _Job:
         release_free_memory()
         with self.progress.step("Rendering pages", len(chosen)) as advance:
             rendered = render_into(
-                renderer, chosen, range(len(chosen)), target, workers=self.workers, advance=advance
+                renderer,
+                chosen,
+                range(len(chosen)),
+                writer,
+                workers=self.workers,
+                advance=advance,
             )
         if self.keep is None:  # `serve` renders with it again
             # The list entries (a sixth of this process at 100,000 papers) go before the
@@ -481,7 +488,7 @@ class _Job:
             if old is not None and old.hash == digest and self._intact(path, old):
                 # Rendered again but came out the same: the file stays as it is.
                 self.records[path] = replace(old, source=new_sources[index])
-                target.joinpath(*PurePosixPath(path).parts).unlink()
+                os.unlink(writer.file(path))  # noqa: PTH108 - a string
                 continue
             self.records[path] = OutputRecord(new_sources[index], digest, size, 0)
             self.changed.append(path)
@@ -492,7 +499,7 @@ class _Job:
         catalog: Catalog,
         listed: Sequence[str],
         previous: dict[str, OutputRecord],
-        target: Path,
+        writer: FolderWriter,
         fingerprinter: Fingerprinter,
     ) -> tuple[Feed, ...]:
         """Feeds, sitemap, robots.txt, static files: small, so made every time except the
@@ -532,7 +539,7 @@ class _Job:
             )
         ]
         check_paths([*self.records, *(f.path for f, _ in files)])
-        self._write(files, previous, target)
+        self._write(files, previous, writer)
         return feeds
 
     def _search(
@@ -540,7 +547,7 @@ class _Job:
         docs: Documents,
         cache: BuildCache,
         previous: dict[str, OutputRecord],
-        target: Path,
+        writer: FolderWriter,
     ) -> dict[str, Any]:
         """The search index of `docs`: on an incremental build, only the files that hold a
         changed paper are made again (`search.update_index`). Returns the state to keep for the
@@ -560,14 +567,14 @@ class _Job:
         if not all(p in previous and self._intact(p, previous[p]) for p in index.kept):
             index = index_files(docs, workers=self.workers)
         self.records.update((path, previous[path]) for path in index.kept)
-        self._write(((output, SEARCH_SOURCE) for output in index.files), previous, target)
+        self._write(((output, SEARCH_SOURCE) for output in index.files), previous, writer)
         return index.state
 
     def _write(
         self,
         files: Iterable[tuple[OutputFile, str]],
         previous: dict[str, OutputRecord],
-        target: Path,
+        writer: FolderWriter,
     ) -> None:
         for output, source in files:
             path = output.path.as_posix()
@@ -576,7 +583,7 @@ class _Job:
             if old is not None and old.hash == digest and self._intact(path, old):
                 self.records[path] = replace(old, source=source)
                 continue
-            write_file(target, path, output.data)
+            writer.write(path, output.data)
             self.records[path] = OutputRecord(source, digest, len(output.data), 0)
             self.changed.append(path)
             self.reasons.append((path, "new file" if old is None else "its content changed"))

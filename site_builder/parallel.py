@@ -8,7 +8,6 @@ nothing but page numbers, hashes and sizes crosses between processes.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from .errors import BuildError
 from .fingerprint import digest_bytes
@@ -34,15 +33,13 @@ def render_into(
     renderer: Renderer,
     pages: Sequence[Page],
     indices: Sequence[int],
-    folder: Path,
+    writer: FolderWriter,
     *,
     workers: int,
     advance: Callable[[int], None] = lambda count: None,
 ) -> Rendered:
-    """Render `pages[i]` for each of `indices` into `folder`; on errors, the first failing
-    page's (in page order) is raised."""
-
-    writer = FolderWriter(folder)  # each worker process makes the folders its pages need
+    """Render `pages[i]` for each of `indices` with `writer` (each worker process makes the
+    folders its pages need); on errors, the first failing page's (in page order) is raised."""
 
     def render(index: int) -> tuple[int, str, int] | _Failure:
         # Errors come back as values: an exception would lose its file and line on the way.

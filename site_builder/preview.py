@@ -22,7 +22,7 @@ from .errors import SiteError
 from .load import load_paper
 from .models import Catalog, EnrichedPaper
 from .render import Renderer, plan_paper_pages
-from .writer import commit_pending, pending_dir, write_file
+from .writer import FolderWriter, commit_pending, pending_dir
 
 __all__ = ["preview_papers"]
 
@@ -65,7 +65,8 @@ def preview_papers(catalog: Catalog, renderer: Renderer, saved: Collection[Path]
     rendered = [(page.path, renderer.render(page)) for page in pages]
     # Written as the build writes its changes: each file by one rename, never half there.
     folder = pending_dir(config.output_dir)
+    writer = FolderWriter(folder, flat=True)
     for page_path, data in rendered:
-        write_file(folder, page_path, data)
+        writer.write(page_path, data)
     commit_pending(folder, config.output_dir, [page_path for page_path, _ in rendered])
     return [page_path for page_path, _ in rendered]

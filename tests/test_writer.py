@@ -15,7 +15,7 @@ from site_builder.writer import (
     check_paths,
     commit_pending,
     output_values,
-    write_file,
+    pending_name,
 )
 
 from .conftest import tree
@@ -67,15 +67,26 @@ def test_a_folder_writer_makes_each_folder_once_and_writes_the_bytes(
 
 def test_pending_files_move_into_folders_old_and_new(tmp_path: Path) -> None:
     pending, output = tmp_path / "pending", tmp_path / "site"
-    for path, text in [("papers/a/index.html", "a2"), ("papers/new/deep/index.html", "n")]:
-        write_file(pending, path, text.encode())
-    write_file(output, "papers/a/index.html", b"a1")
-    write_file(output, "index.html", b"home")
-    commit_pending(pending, output, ["papers/a/index.html", "papers/new/deep/index.html"])
+    pending.mkdir()
+    writer = FolderWriter(pending, flat=True)
+    long = "/".join(["a-rather-long-folder-name"] * 12) + "/index.html"  # over 255 bytes
+    new = [("papers/a/index.html", b"a2"), ("papers/new/deep/index.html", b"n"), (long, b"l")]
+    for path, data in new:
+        writer.write(path, data)
+    # Flat: a file per path, no folder.
+    assert sorted(file.name for file in pending.iterdir()) == sorted(
+        pending_name(path) for path, _ in new
+    )
+    assert Path(writer.file(long)).read_bytes() == b"l"
+    (output / "papers" / "a").mkdir(parents=True)
+    (output / "papers" / "a" / "index.html").write_bytes(b"a1")
+    (output / "index.html").write_bytes(b"home")
+    commit_pending(pending, output, [path for path, _ in new])
     assert tree(output) == {
         "index.html": b"home",
         "papers/a/index.html": b"a2",
         "papers/new/deep/index.html": b"n",
+        long: b"l",
     }
     assert not pending.exists()
 
