@@ -99,7 +99,7 @@ def _command_in(argv: Sequence[str]) -> str | None:
     return None
 
 
-def _parser(command: str | None = None) -> argparse.ArgumentParser:
+def _parser(command: str | None) -> argparse.ArgumentParser:
     """The whole command line; for one of `_LIGHT_COMMANDS` the other commands' options that
     need importing ingest or the digest are left out, as that command cannot use them; so are
     they without a command (`--version`, `--help`), which lists only the commands."""
@@ -495,7 +495,7 @@ def _init(options: argparse.Namespace) -> int:
         ]
         argv += ["--date", options.date] if options.date else []
         argv += ["--quiet"] if options.quiet else []
-        ingest = _parser().parse_args(argv)
+        ingest = _parser("ingest").parse_args(argv)
         code: int = ingest.run(ingest)
         if code != EXIT_OK:
             return code
