@@ -435,6 +435,14 @@ class BuildCache:
             return None
         return ids, days
 
+    def related_users_of(self, terms: Sequence[str]) -> list[str]:
+        """The ids of the related rows whose distinct terms hold one of `terms`."""
+        if self._db is None or not terms:
+            return []
+        holds = " OR ".join(["instr(' ' || terms || ' ', ?) > 0"] * len(terms))
+        query = f"SELECT id FROM related WHERE {holds}"
+        return [row[0] for row in self._db.execute(query, [f" {term} " for term in terms])]
+
     def related_postings_of(self, terms: Iterable[int]) -> dict[int, tuple[list[int], list[float]]]:
         """The stored postings of `terms` (those stored), by term number."""
         if self._db is None:

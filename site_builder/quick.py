@@ -355,6 +355,8 @@ class _Quick:
                 order=order,
                 postings_of=self.cache.related_postings_of,
                 rows_of=self.cache.related_rows_of,
+                users_of=self.cache.related_users_of,
+                counts_of=self.cache.related_counts_of,
             )
             found = update_from_postings(header, stored, changed)
         change = found or self._from_every_row(header, changed)

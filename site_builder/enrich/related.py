@@ -549,6 +549,10 @@ class StoredPostings:
     """Term numbers → the postings kept of those terms (a term no vector holds has none)."""
     rows_of: Callable[[Iterable[str]], Mapping[str, Any]]
     """Paper ids → their rows of the state (`RelatedState.papers`)."""
+    users_of: Callable[[Sequence[str]], Iterable[str]]
+    """Terms → the ids of the papers whose distinct terms hold one of them."""
+    counts_of: CountsOf
+    """Paper ids → their term counts (`RelatedState.counts`), of those that have them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -572,10 +576,11 @@ def update_from_postings(
 ) -> RelatedChange | None:
     """What `update_from_state` gives, read from the kept postings instead of every row:
     only the rows of the papers `changed` (edited, each given with its abstract as plain
-    text; no paper added, removed or moved to another day) and of those whose lists may
-    move, and only the postings of their terms. None when a term's weight changes (papers
-    that are not in those postings would need weighing again) or what is kept does not
-    agree with itself: then `update_from_state` can tell."""
+    text; no paper added, removed or moved to another day), of those whose lists may move
+    and, when a term's weight changes, of the papers using it (weighed again from their term
+    counts), and only the postings of their terms. None when a paper to weigh again has no
+    counts, too many would be, or what is kept does not agree with itself: then
+    `update_from_state` can tell."""
     state = RelatedState.from_json({**header, "papers": {}}) if isinstance(header, dict) else None
     ids, days = stored.order
     if state is None or len(ids) != len(days) or _scale(len(ids)) != state.scale:
@@ -622,15 +627,19 @@ class _PostingsUpdate:
             raise _MalformedState
         df = +df
         words = {term for at, bag in bags.items() for term in (*bag.terms, *_words(old, ids[at]))}
-        if any(
-            _weight_class(df.get(term, 0), state.scale)
-            != _weight_class(state.df.get(term, 0), state.scale)
+        probes = sorted(
+            term
             for term in words
-        ):
+            if _weight_class(df.get(term, 0), state.scale)
+            != _weight_class(state.df.get(term, 0), state.scale)
+        )
+        old = dict(old)  # with the rows of the papers weighed again
+        if probes and not self._weigh_again(probes, bags, old):
             return None
         idf = {term: _idf(df[term], state.scale) for bag in bags.values() for term in bag.terms}
         vocabulary = _Vocabulary(state.vocabulary)
-        vectors = {at: _vector(bag, idf, vocabulary) for at, bag in bags.items()}
+        # In (day, id) order, as `_Run` weighs them: a new term's number depends on it.
+        vectors = {at: _vector(bags[at], idf, vocabulary) for at in sorted(bags)}
         moved = {
             at
             for at, (terms, weights) in vectors.items()
@@ -645,7 +654,7 @@ class _PostingsUpdate:
         for at in sorted(set(bags) | stale):
             row = known[ids[at]]
             terms, weights = vectors.get(at, (row[_VECTOR_TERMS], row[_VECTOR_WEIGHTS]))
-            if ids[at] not in changed and lists[at] != row[_RELATED]:
+            if ids[at] not in changed and lists.get(at, row[_RELATED]) != row[_RELATED]:
                 relisted.append(ids[at])
             new_row = [
                 digests.get(at, row[_DIGEST]),
@@ -673,6 +682,28 @@ class _PostingsUpdate:
             counts={ids[at]: bag.counts for at, bag in bags.items()},
             postings={term: (found.papers, found.weights) for term, found in after.items()},
         )
+
+    def _weigh_again(self, probes: list[str], bags: dict[int, _Bag], old: dict[str, Any]) -> bool:
+        """Add to `bags` (and their rows to `old`) the papers that use a term of `probes`,
+        whose weights moved, from their stored terms and counts; False when there are too
+        many (`_MOST_WEIGHED_AGAIN`) or one has no counts."""
+        if len(probes) > _MOST_PROBES:
+            return False
+        fresh = {self.ids[at] for at in bags}
+        users = [key for key in self.stored.users_of(probes) if key not in fresh]
+        if len(users) > _MOST_WEIGHED_AGAIN:
+            return False
+        if not users:
+            return True
+        position = {paper_id: at for at, paper_id in enumerate(self.ids)}
+        rows, counts = self.stored.rows_of(users), self.stored.counts_of(users)
+        for key in users:
+            row, found = rows[key], counts.get(key)
+            if found is None or len(found) != len(row[_TERMS].split()):
+                return False
+            bags[position[key]] = _Bag(text=row[_TERMS], counts=found)
+            old[key] = row
+        return True
 
     def _postings(
         self, moved: set[int], vectors: Mapping[int, Vector], old: Mapping[str, Any]
@@ -755,6 +786,12 @@ class _PostingsUpdate:
             postings[term] = self._with_days(papers, weights)
         scorer = _Scorer(ids, self.days, scored, postings, self.state.limit)
         return {at: scorer.related(at) for at in sorted(stale)}
+
+
+_MOST_PROBES = 64
+"""Terms whose weights move that `update_from_postings` looks up the users of."""
+_MOST_WEIGHED_AGAIN = 2000
+"""Papers it weighs again; more (a common term's weight moved) are left to the full update."""
 
 
 def _words(rows: Mapping[str, Any], paper_id: str) -> list[str]:
