@@ -50,7 +50,7 @@ __all__ = [
 ]
 
 CACHE_DIR = ".cache"
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 """Raise when the layout or meaning of any table changes."""
 _FILE = "build.sqlite"
 _SCHEMA = """
