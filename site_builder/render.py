@@ -480,8 +480,8 @@ class _LinksFrom:
             "/".join(self.here[:count]) for count in range(1, len(self.here) + 1)
         )
         """The folders this page is in: a link to one of them is left to `link`."""
-        self.rewrites: list[tuple[str, str]] | None = None
-        self.top_mark = ""
+        self.rewrites: list[tuple[bytes, bytes]] | None = None
+        self.top_mark = b""
 
     def link(self, target: str) -> str:
         if self.page.root_absolute:
@@ -527,7 +527,8 @@ class _LinksFrom:
             entry is not None and entry.plain and self.prefixes.isdisjoint(entry.targets)
             for entry in found
         ):
-            return self._rewrite(_text(b"".join([entry.marked for entry in found if entry])))
+            marked = b"".join([entry.marked for entry in found if entry])
+            return Markup(_text(self._rewrite(marked)))
         return Markup("".join([self.card(cards, item) for item in items]))
 
     def fragment(self, fragments: _Fragments, name: str, **values: Any) -> Markup:
@@ -540,39 +541,42 @@ class _LinksFrom:
     def fill(self, found: _Entry) -> Markup:
         """A text rendered with link marks, with the links from this page."""
         if self.fast and found.plain and self.prefixes.isdisjoint(found.targets):
-            return self._rewrite(_text(found.marked))
+            return Markup(_text(self._rewrite(found.marked)))
         texts = found.texts()
         out = [texts[0]]
         for target, text in zip(found.targets, texts[1:], strict=True):
             out += [self.link_html(target), text]
         return Markup("".join(out))
 
-    def _rewrite(self, marked: str) -> Markup:
-        """The links of `marked` (each a mark then its escaped target, every target plain
-        and none a folder this page is in), from this page.
+    def _rewrite(self, marked: bytes) -> bytes:
+        """The links of `marked` (UTF-8 text, each link a mark then its escaped target, every
+        target plain and none a folder this page is in), from this page.
 
         A target whose first k folders are this page's and no more is `"../" * (depth - k)`
         then the rest of it; any other is `"../" * depth` then the target. So the text is cut
         at each mark followed by the page's top folder (few: on a topic's page, its tags),
         each piece after a cut starts with the rest of its target and gets the `../` of the
         longest of the page's folders it starts with, and every other mark becomes
-        `"../" * depth`. A `str.replace` per folder would scan a 50 KB list once per folder."""
+        `"../" * depth`. A `str.replace` per folder would scan a 50 KB list once per folder.
+        The work is done on the UTF-8 bytes: a list's text is rarely ASCII (the "▲" of its
+        upvotes), and cutting and replacing in a `str` of two bytes a character was four times
+        slower (70 against 18 us for a list of 30 entries)."""
         if not self.here:
-            return Markup(marked.replace(_LINK_MARK, ""))
+            return marked.replace(_LINK_MARK_BYTES, b"")
         if self.rewrites is None:
             # Below the top folder, longest first: (escaped rest of the folder, its link).
             self.rewrites = [
                 (
-                    escape("/".join(self.here[1:count]) + "/"),
-                    "../" * (len(self.here) - count),
+                    _utf8(escape("/".join(self.here[1:count]) + "/")),
+                    b"../" * (len(self.here) - count),
                 )
                 for count in range(len(self.here), 1, -1)
             ]
-            self.top_mark = _LINK_MARK + str(escape(self.top))
+            self.top_mark = _LINK_MARK_BYTES + _utf8(escape(self.top))
         pieces = marked.split(self.top_mark)
         if len(pieces) > 1:
             out = [pieces[0]]
-            in_top = "../" * (len(self.here) - 1)
+            in_top = b"../" * (len(self.here) - 1)
             second = self.rewrites[-1][0] if self.rewrites else None
             for piece in pieces[1:]:
                 # Most leave the page's second folder (other topics): one test for them.
@@ -583,8 +587,8 @@ class _LinksFrom:
                     if piece.startswith(rest):
                         out += [link, piece[len(rest) :]]
                         break
-            marked = "".join(out)
-        return Markup(marked.replace(_LINK_MARK, self.up))
+            marked = b"".join(out)
+        return marked.replace(_LINK_MARK_BYTES, self.up.encode())
 
 
 def _simple(path: str) -> bool:
@@ -601,6 +605,12 @@ def _simple(path: str) -> bool:
 _CARD = "partials/paper_item.html"
 _LINK_MARK = "\x00"
 """Stands for each link while a card renders; the page it goes on fills the links in."""
+_LINK_MARK_BYTES = _LINK_MARK.encode()
+
+
+def _utf8(text: str) -> bytes:
+    """`text` as an entry's bytes hold it (`_entry`)."""
+    return text.encode(errors="surrogatepass")
 
 
 @dataclass(frozen=True, slots=True)

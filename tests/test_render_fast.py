@@ -53,7 +53,7 @@ def test_marked_links_are_filled_as_each_link_alone(
         str(escape(links.link(target))) + text
         for target, text in zip(targets, around[1:], strict=True)
     )
-    assert links._rewrite(_text(entry.marked)) == expected
+    assert _text(links._rewrite(entry.marked)) == expected
     assert links.fill(entry) == expected
 
 
