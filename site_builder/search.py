@@ -51,7 +51,7 @@ from . import urls
 from .cache import CacheCorrupt
 from .fingerprint import digest_text
 from .models import EnrichedPaper, OutputFile
-from .workers import fork_map
+from .workers import fork_imap, fork_map
 
 __all__ = [
     "BLOCK",
@@ -417,7 +417,7 @@ def index_files(docs: Sequence[SearchDoc] | Documents, *, workers: int = 1) -> I
                     found.extend(pairs)
     total = sum(len(flat) for flat in postings.values()) // 2
     buckets = _file_count(total)
-    files = _every_file(ordered, postings, buckets)
+    files = _every_file(ordered, postings, buckets, workers=workers)
     return IndexFiles(files, [], _state(listed, buckets, total))
 
 
@@ -442,17 +442,42 @@ def _index_run(ordered: Documents, start: int) -> tuple[dict[str, array[int]], l
 
 
 def _every_file(
-    ordered: Documents, postings: dict[str, array[int]], buckets: int
+    ordered: Documents, postings: dict[str, array[int]], buckets: int, *, workers: int
 ) -> Iterator[OutputFile]:
-    """The files one at a time, so a big index is never all in memory as JSON. The postings
-    are emptied as their files are made."""
+    """The files in order, a group at a time, so a big index is never all in memory as JSON.
+    Encoding them is most of the step's work, and it waited on one core while the other had
+    nothing to do: `workers` processes make the groups (forked, they have the postings), and
+    this one writes them as they come. The postings are emptied once every file is made."""
     yield _meta(len(ordered), buckets)
     by_bucket: list[list[str]] = [[] for _ in range(buckets)]
     for word in postings:
         by_bucket[bucket_of(word, buckets)].append(word)
-    for n, bucket_words in enumerate(by_bucket):
-        yield OutputFile(_terms_path(n), _json({w: _gaps(postings.pop(w)) for w in bucket_words}))
-    yield from _blocks(ordered, range(-(-len(ordered) // BLOCK)))
+    blocks = -(-len(ordered) // BLOCK)
+    per_run = max(1, _RUN // BLOCK)
+    # Term files a few dozen at a time, then docs files a run of documents at a time.
+    groups = [
+        (_TERMS, first, min(first + _TERM_FILES_PER_GROUP, buckets))
+        for first in range(0, buckets, _TERM_FILES_PER_GROUP)
+    ] + [(_DOCS, first, min(first + per_run, blocks)) for first in range(0, blocks, per_run)]
+
+    def make(group: tuple[str, int, int]) -> list[OutputFile]:
+        kind, first, stop = group
+        if kind == _DOCS:
+            return list(_blocks(ordered, range(first, stop)))
+        return [
+            OutputFile(_terms_path(n), _json({w: _gaps(postings[w]) for w in by_bucket[n]}))
+            for n in range(first, stop)
+        ]
+
+    for part in fork_imap(make, groups, workers=workers, chunk=1, min_items=4):
+        for made in part:
+            yield from made
+    postings.clear()
+
+
+_TERM_FILES_PER_GROUP = 64
+"""Term files a worker makes at a time (each about 2,048 postings)."""
+_TERMS, _DOCS = "terms", "docs"
 
 
 def _state(listed: list[list[str]], buckets: int, total: int) -> dict[str, Any]:
