@@ -6,6 +6,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from ..config import TopicRule
 from ..models import Paper
@@ -157,15 +158,26 @@ def _follows(phrase: _Phrase, words: list[str], parts: list[str], index: int) ->
     return True
 
 
+@cache
+def _anycase(keywords: tuple[str, ...]) -> re.Pattern[str]:
+    """All of a rule's keywords, for text that is not ASCII."""
+    return re.compile("|".join(_pattern(k) for k in keywords), re.IGNORECASE)
+
+
+@cache
+def _lowered(keywords: tuple[str, ...]) -> re.Pattern[str] | None:
+    """All of a rule's keywords for lower-cased ASCII text, if they are all ASCII."""
+    lower = [_lower_pattern(k) for k in keywords]
+    return None if None in lower else re.compile("|".join(filter(None, lower)))
+
+
 @dataclass(frozen=True, slots=True)
 class _Rule:
     rule: TopicRule
-    anycase: re.Pattern[str]
-    """All its keywords, for text that is not ASCII."""
-    lowered: re.Pattern[str] | None
-    """All its keywords for lower-cased ASCII text, if they are all ASCII."""
     words: int | None
-    """Its index in the `_WordMatcher`, if all its keywords are phrases of words."""
+    """Its index in the `_WordMatcher`, if all its keywords are phrases of words. Else its
+    regular expressions (`_anycase`, `_lowered`) match it; they are compiled on first use, as
+    most sites' keywords are all words: compiling them all cost a quick build 20 ms."""
 
 
 class TopicMatcher:
@@ -179,15 +191,12 @@ class TopicMatcher:
         for rule in rules:
             if not rule.keywords:
                 continue
-            anycase = re.compile("|".join(_pattern(k) for k in rule.keywords), re.IGNORECASE)
-            lower = [_lower_pattern(k) for k in rule.keywords]
-            lowered = None if None in lower else re.compile("|".join(filter(None, lower)))
             found = [_phrase(k, worded, order) for order, k in enumerate(rule.keywords)]
             if None in found:
-                self._rules.append(_Rule(rule, anycase, lowered, None))
+                self._rules.append(_Rule(rule, None))
                 continue
             phrases.extend(filter(None, found))
-            self._rules.append(_Rule(rule, anycase, lowered, worded))
+            self._rules.append(_Rule(rule, worded))
             worded += 1
         self._words = _WordMatcher(phrases, worded)
 
@@ -220,8 +229,9 @@ class _Text:
             if self._counts is None:
                 self._counts = self._words.count(self.lowered)
             return self._counts[rule.words] >= enough
-        if self.lowered is not None and rule.lowered is not None:
-            found = rule.lowered.finditer(self.lowered)
+        lowered = None if self.lowered is None else _lowered(rule.rule.keywords)
+        if lowered is not None and self.lowered is not None:
+            found = lowered.finditer(self.lowered)
         else:
-            found = rule.anycase.finditer(self.text)
+            found = _anycase(rule.rule.keywords).finditer(self.text)
         return sum(1 for _ in itertools.islice(found, enough)) >= enough
