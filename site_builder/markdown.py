@@ -17,29 +17,21 @@ from __future__ import annotations
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
-from functools import cache, lru_cache
-from typing import Any
-
-from latex2mathml.converter import convert as tex_to_mathml
-from linkify_it import LinkifyIt  # type: ignore[import-untyped]
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml, isWhiteSpace
-from markdown_it.rules_core import StateCore
-from markdown_it.token import Token
-from mdit_py_plugins.dollarmath import dollarmath_plugin
+from functools import lru_cache
 
 from .urls import is_web_url
 
-__all__ = ["plain_text", "render_markdown", "render_markdown_and_text", "render_math"]
+# markdown-it (`markdown_parser.py`) and latex2mathml are imported where they are first needed:
+# most abstracts take the fast path below, and a quick build of one edited paper would spend
+# more time importing them than rendering it.
 
-_TEXT_COMMAND = re.compile(r"\\(textit|emph|textbf|texttt)\{([^{}\\]*)\}")
-_TAGS = {
-    "textit": ("em_open", "em_close", "em"),
-    "emph": ("em_open", "em_close", "em"),
-    "textbf": ("strong_open", "strong_close", "strong"),
-}
-_TIE = re.compile(r"(?<=[A-Za-z.,;:])~(?=[A-Za-z])")
+__all__ = [
+    "may_hold_link",
+    "plain_text",
+    "render_markdown",
+    "render_markdown_and_text",
+    "render_math",
+]
 
 
 @lru_cache(maxsize=4096)
@@ -53,8 +45,10 @@ def render_math(tex: str, *, display: bool) -> str:
     again from the parsed tree: what reaches the page is exactly what was checked (a browser
     would see markup inside the comments and CDATA that the XML parser skips).
     """
+    from latex2mathml.converter import convert  # noqa: PLC0415 - see the imports above
+
     try:
-        mathml = _checked_mathml(tex_to_mathml(tex, display="block" if display else "inline"))
+        mathml = _checked_mathml(convert(tex, display="block" if display else "inline"))
         if mathml is not None:
             return mathml
     except Exception:
@@ -108,68 +102,6 @@ def _serialise(element: ET.Element, *, root: bool = False) -> str:
     return f"<{tag}{opening}>{inner}</{tag}>"
 
 
-def _math_rule(display: bool) -> Any:
-    def render(self: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
-        mathml = render_math(tokens[index].content.strip(), display=display)
-        return f'<div class="math-display">{mathml}</div>\n' if tokens[index].block else mathml
-
-    return render
-
-
-def _latex_text(state: StateCore) -> None:
-    """Turn LaTeX text commands inside text into emphasis, code, quotes and plain links."""
-    for block in state.tokens:
-        if block.type != "inline" or not block.children:
-            continue
-        children: list[Token] = []
-        for token in block.children:
-            if token.type != "text":
-                children.append(token)
-                continue
-            content = token.content.replace("``", "\u201c").replace("''", "\u201d")
-            content = _TIE.sub("\u00a0", content)
-            position = 0
-            for match in _TEXT_COMMAND.finditer(content):
-                children.append(_text(content[position : match.start()]))
-                command, inner = match.groups()
-                if command == "texttt":
-                    code = Token("code_inline", "code", 0)
-                    code.content = inner
-                    children.append(code)
-                else:
-                    opening, closing, tag = _TAGS[command]
-                    children += [Token(opening, tag, 1), _text(inner), Token(closing, tag, -1)]
-                position = match.end()
-            children.append(_text(content[position:]))
-        block.children = _unwrap_urls(
-            [child for child in children if child.type != "text" or child.content]
-        )
-
-
-def _unwrap_urls(children: list[Token]) -> list[Token]:
-    """`\\url{` + a linkified URL + `}` → just the link."""
-    for index, token in enumerate(children):
-        if (
-            token.type == "link_open"
-            and index > 0
-            and index + 3 < len(children)
-            and children[index - 1].type == "text"
-            and children[index - 1].content.endswith("\\url{")
-            and children[index + 2].type == "link_close"
-            and children[index + 3].type == "text"
-            and children[index + 3].content.startswith("}")
-        ):
-            children[index - 1].content = children[index - 1].content.removesuffix("\\url{")
-            children[index + 3].content = children[index + 3].content[1:]
-    return [child for child in children if child.type != "text" or child.content]
-
-
-def _text(content: str) -> Token:
-    token = Token("text", "", 0)
-    token.content = content
-    return token
-
-
 _DOT_HINT = re.compile(r"\.(?:\d{1,3}\.|xn--|[^\W\d_]{2})", re.I)
 
 
@@ -182,7 +114,7 @@ def _names_a_host(text: str) -> bool:
     return "www." in lowered or "localhost" in lowered or "localho\u017ft" in lowered
 
 
-def _may_hold_link(text: str) -> bool:
+def may_hold_link(text: str) -> bool:
     """True wherever linkify-it could find a link: a scheme's `:` or `//`, an `@`, `localhost`,
     `www.`, or a dot before what could be a top-level domain (two letters at least, or `xn--`)
     or an IP's digits. linkify-it's own first test is a far slower regular expression: this one
@@ -196,45 +128,14 @@ def _may_hold_link(text: str) -> bool:
     )
 
 
-class _QuickLinkify(LinkifyIt):  # type: ignore[misc]
-    """linkify-it that skips its expensive searches in text with nothing like a link."""
-
-    def pretest(self, text: str) -> bool:
-        return _may_hold_link(text) and bool(super().pretest(text))
-
-    def test(self, text: str) -> bool:
-        return _may_hold_link(text) and bool(super().test(text))
-
-
-@cache
-def _renderer() -> MarkdownIt:
-    return _new_renderer()
-
-
-def _new_renderer(*, quick_linkify: bool = True) -> MarkdownIt:
-    """The configured markdown-it; `quick_linkify=False` (for tests) keeps linkify-it as is."""
-    md = MarkdownIt("js-default", {"linkify": True, "typographer": False}).enable("linkify")
-    if quick_linkify:
-        md.linkify = _QuickLinkify()
-    # Links only to absolute http(s) addresses; no images (a remote image is a tracking pixel).
-    md.validateLink = is_web_url  # type: ignore[method-assign]
-    md.disable("image")
-    dollarmath_plugin(
-        md, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True
-    )
-    md.add_render_rule("math_inline", _math_rule(display=False))
-    md.add_render_rule("math_inline_double", _math_rule(display=True))
-    md.add_render_rule("math_block", _math_rule(display=True))
-    md.core.ruler.push("latex_text", _latex_text)
-    return md
-
-
 def render_markdown(text: str) -> str:
     """Markdown → safe HTML."""
     quick = _render_prose(text)
     if quick is not None:
         return quick[0]
-    return _renderer().render(text) if text else ""
+    from .markdown_parser import renderer  # noqa: PLC0415 - see the imports above
+
+    return renderer().render(text) if text else ""
 
 
 def render_markdown_and_text(text: str) -> tuple[str, str]:
@@ -242,54 +143,59 @@ def render_markdown_and_text(text: str) -> tuple[str, str]:
     quick = _render_prose(text)
     if quick is not None:
         return quick
-    return _render_parsed(text)
+    from .markdown_parser import render_parsed  # noqa: PLC0415 - see the imports above
 
-
-def _render_parsed(text: str) -> tuple[str, str]:
-    """`render_markdown_and_text` by markdown-it alone, without the fast path."""
-    md = _renderer()
-    tokens = md.parse(text)
-    html = md.renderer.render(tokens, md.options, {}) if text else ""
-    return html, _tokens_text(tokens)
+    return render_parsed(text)
 
 
 def plain_text(text: str) -> str:
     """Markdown → the text a reader sees, on one line (for summaries, feeds and search).
 
     Math keeps its TeX source, between its dollar signs."""
-    return _tokens_text(_renderer().parse(text))
+    quick = _render_prose(text)
+    if quick is not None:
+        return quick[1]
+    from .markdown_parser import renderer, tokens_text  # noqa: PLC0415 - see the imports above
 
-
-def _tokens_text(tokens: Sequence[Token]) -> str:
-    words: list[str] = []
-    for token in tokens:
-        if token.type == "inline":
-            words.append(_inline_text(token.children or []))
-        elif token.type in {"code_block", "fence"}:
-            words.append(token.content)
-        elif token.type == "math_block":
-            words.append(f"$${token.content.strip()}$$")
-    return " ".join(" ".join(words).split())
-
-
-def _inline_text(children: list[Token]) -> str:
-    parts = []
-    for child in children:
-        if child.type in {"text", "code_inline"}:
-            parts.append(child.content)
-        elif child.type == "math_inline":
-            parts.append(f"${child.content}$")
-        elif child.type == "math_inline_double":
-            parts.append(f"$${child.content}$$")
-        elif child.type in {"softbreak", "hardbreak"}:
-            parts.append(" ")
-    return "".join(parts)
+    return tokens_text(renderer().parse(text))
 
 
 # The fast path. Most abstracts are paragraphs of prose with a few `$...$` formulas and perhaps a
 # bare http(s) address: nothing markdown-it needs to parse. `_render_prose` renders exactly those
 # directly and declines (returns None) everything else, which goes through markdown-it. The output
 # is byte-identical to markdown-it's: tests/test_markdown_fast.py checks that over generated text.
+
+
+def _escape_html(text: str) -> str:
+    """`&`, `<`, `>` and `"` escaped, as markdown-it escapes text (`'` is left as it is)."""
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+_SPACES = frozenset(
+    [
+        0x09,
+        0x0A,
+        0x0B,
+        0x0C,
+        0x0D,
+        0x20,
+        0xA0,
+        0x1680,
+        *range(0x2000, 0x200B),
+        0x202F,
+        0x205F,
+        0x3000,
+    ]
+)
+"""Whitespace as Markdown counts it (and dollarmath with it): tab, line feed, vertical tab, form
+feed, carriage return, and Unicode's space separators (category Zs)."""
+
+
+def _is_space(code: int) -> bool:
+    return code in _SPACES
+
 
 _BLOCK_MARKERS = frozenset("#>+*=_`~<|-")
 """A line starting with one of these may begin a heading, quote, list, rule, fence or table."""
@@ -348,7 +254,7 @@ def _render_inline(source: str) -> str | None:
         url = match.group()
         if not is_web_url(url):
             return None
-        link = escapeHtml(url)
+        link = _escape_html(url)
         pieces.append((match.start(), match.end() - 1, f'<a href="{link}">{link}</a>'))
     pieces.sort()
     out: list[str] = []
@@ -357,7 +263,7 @@ def _render_inline(source: str) -> str | None:
         prose = source[position:start]
         if not _is_prose(prose):
             return None
-        out += [escapeHtml(prose), markup]
+        out += [_escape_html(prose), markup]
         position = end + 1
     return "".join(out)
 
@@ -369,7 +275,7 @@ def _is_prose(text: str) -> bool:
         _MARKUP.search(text)
         or "''" in text
         or ("&" in text and _ENTITY.search(text))
-        or _may_hold_link(text)
+        or may_hold_link(text)
     )
 
 
@@ -390,7 +296,7 @@ def _math_spans(source: str) -> list[tuple[int, int]]:
 
 def _closing_dollar(source: str, start: int) -> int | None:
     # dollarmath's checks, in its order; like it, `source[start - 1]` at 0 reads the last char.
-    if start + 1 >= len(source) or isWhiteSpace(ord(source[start + 1])):
+    if start + 1 >= len(source) or _is_space(ord(source[start + 1])):
         return None
     if source[start - 1].isdigit() or _escaped(source, start):
         return None
@@ -402,7 +308,7 @@ def _closing_dollar(source: str, start: int) -> int | None:
         if not _escaped(source, end):
             break
         position = end + 1
-    if isWhiteSpace(ord(source[end - 1])):
+    if _is_space(ord(source[end - 1])):
         return None
     if end + 1 < len(source) and source[end + 1].isdigit():
         return None

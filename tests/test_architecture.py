@@ -27,6 +27,7 @@ RANKS = {
     "urls": 1,
     "frontmatter": 2,
     "markdown": 1,
+    "markdown_parser": 1,
     "load": 4,
     "enrich": 5,
     "pipeline": 6,

@@ -9,29 +9,33 @@ tricky, the result is byte-identical to that of markdown-it configured as before
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from linkify_it import LinkifyIt  # type: ignore[import-untyped]
+from markdown_it.common.utils import escapeHtml, isWhiteSpace
 
 from site_builder.markdown import (
-    _may_hold_link,
+    _escape_html,
+    _is_space,
     _names_a_host,
-    _new_renderer,
     _render_prose,
-    _tokens_text,
+    may_hold_link,
     render_markdown,
     render_markdown_and_text,
 )
+from site_builder.markdown_parser import new_renderer, tokens_text
 
-_REFERENCE = _new_renderer(quick_linkify=False)
+_REFERENCE = new_renderer(quick_linkify=False)
 
 
 def reference(text: str) -> tuple[str, str]:
     """HTML and plain text from markdown-it alone, with linkify-it as shipped."""
     tokens = _REFERENCE.parse(text)
     html = _REFERENCE.renderer.render(tokens, _REFERENCE.options, {}) if text else ""
-    return html, _tokens_text(tokens)
+    return html, tokens_text(tokens)
 
 
 WORDS = ["model", "Attention", "data", "the", "é", "λ-calculus", "naïve", "x", "a", "I"]
@@ -164,7 +168,7 @@ link_like = st.text(
 @given(st.one_of(link_like, st.text(max_size=30), texts(anything)))
 def test_text_without_a_link_hint_has_no_link(text: str) -> None:
     """linkify-it finds nothing where the quick pre-check finds no hint of a link."""
-    if not _may_hold_link(text):
+    if not may_hold_link(text):
         assert not _LINKIFY.pretest(text)
         assert not _LINKIFY.test(text)
 
@@ -188,3 +192,32 @@ def test_host_names_in_any_case() -> None:
         assert _names_a_host(text)
     for text in ("local host", "ww.", "localhos", "w ww."):
         assert not _names_a_host(text)
+
+
+def test_whitespace_is_markdown_its() -> None:
+    """The fast path's test for whitespace around a formula's dollars is markdown-it's."""
+    for code in range(0x11000):
+        assert _is_space(code) == isWhiteSpace(code), hex(code)
+
+
+@given(st.text(alphabet=st.sampled_from("&<>\"'a é\u2028"), max_size=20))
+def test_text_is_escaped_as_markdown_it_escapes_it(text: str) -> None:
+    assert _escape_html(text) == escapeHtml(text)
+
+
+def test_prose_is_rendered_without_importing_markdown_it() -> None:
+    """A quick build of an edited prose abstract pays for no Markdown parser: markdown-it is
+    imported only for Markdown the fast path declines."""
+    script = (
+        "import sys\n"
+        "from site_builder.markdown import plain_text, render_markdown_and_text\n"
+        "render_markdown_and_text('Prose with a formula $x^2$ and https://example.org/a.')\n"
+        "plain_text('Prose.')\n"
+        "print(sorted(m for m in ('markdown_it', 'linkify_it') if m in sys.modules))\n"
+        "render_markdown_and_text('# A heading')\n"
+        "print('markdown_it' in sys.modules)\n"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    assert found[:2] == ["[]", "True"]
