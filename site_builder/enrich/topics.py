@@ -229,8 +229,7 @@ class _Text:
             if self._counts is None:
                 self._counts = self._words.count(self.lowered)
             return self._counts[rule.words] >= enough
-        lowered = None if self.lowered is None else _lowered(rule.rule.keywords)
-        if lowered is not None and self.lowered is not None:
+        if self.lowered is not None and (lowered := _lowered(rule.rule.keywords)) is not None:
             found = lowered.finditer(self.lowered)
         else:
             found = _anycase(rule.rule.keywords).finditer(self.text)
