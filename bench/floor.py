@@ -78,7 +78,11 @@ def main() -> None:
     args = parser.parse_args()
     config = load_config(args.site)
     kept: dict[str, Any] = {}
-    report = build(config, clean=True, keep=lambda catalog, renderer: kept.update(locals()))
+    report = build(
+        config,
+        clean=True,
+        keep=lambda catalog, renderer: kept.update(catalog=catalog, renderer=renderer),
+    )
     pages = plan_pages(kept["catalog"])
     kept["renderer"].prepare(pages, workers=1)
     output = report.output_dir
